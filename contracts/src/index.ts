@@ -1,0 +1,5 @@
+export * from './common.js'
+export * from './errors.js'
+export * from './route-meta.js'
+export * from './tasks.js'
+export { codePointLength, text } from './text.js'

@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely'
+import { type Migration, type MigrationResultSet, Migrator } from 'kysely/migration'
+import * as createUsers from './versions/2026_11_23_000001_create_users.js'
+import * as createTasks from './versions/2026_11_23_000002_create_tasks.js'
+import * as tasksCompletedAt from './versions/2026_11_23_000003_tasks_completed_at.js'
+
+/**
+ * Every migration, by name, in order. Listed statically: a folder scan cannot import
+ * `.ts` files under Vitest or find them in a bundle.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026_11_23_000001_create_users': createUsers,
+  '2026_11_23_000002_create_tasks': createTasks,
+  '2026_11_23_000003_tasks_completed_at': tasksCompletedAt,
+}
+
+function migrator(db: Kysely<any>): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } })
+}
+
+/** Applies every pending migration; throws the first failure. */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  return check(await migrator(db).migrateToLatest())
+}
+
+/** Reverts the last applied migration; throws on failure. */
+export async function migrateDown(db: Kysely<any>): Promise<MigrationResultSet> {
+  return check(await migrator(db).migrateDown())
+}
+
+function check(result: MigrationResultSet): MigrationResultSet {
+  if (result.error) throw result.error
+  return result
+}

@@ -1,0 +1,72 @@
+import cors from '@fastify/cors'
+import { migrateToLatest } from '@todo/migrations'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { createUserProvisioner } from './auth/provision.js'
+import { createAuthenticator, sharedSecretIssuer, type TrustedIssuer } from './auth/verify-token.js'
+import { type Database, openDatabase } from './db/database.js'
+import type { Config } from './env.js'
+import { buildOpenApiDocument } from './openapi.js'
+import { dbPlugin } from './plugins/db.js'
+import { errorsPlugin } from './plugins/errors.js'
+import { healthPlugin } from './plugins/health.js'
+import { openApiPlugin } from './plugins/openapi.js'
+import { trpcPlugin } from './plugins/trpc.js'
+import { createRateLimiter } from './rate-limit.js'
+import type { Services } from './trpc/context.js'
+import { appRouter } from './trpc/router.js'
+
+export interface BuildOptions {
+  /** An open database owned by the caller (tests); otherwise the app opens and closes its own. */
+  database?: Database
+}
+
+/** Largest request body: a task is a few kB; batched tRPC calls need more. */
+const BODY_LIMIT = 256 * 1024
+
+/** The whole API as a Fastify instance, ready but not listening. */
+export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    bodyLimit: BODY_LIMIT,
+    // Batched tRPC GETs put every procedure name in one path segment.
+    routerOptions: { maxParamLength: 5000 },
+  })
+
+  const database =
+    opts.database ??
+    (await openDatabase(config.database, {
+      onIdleError: (error) => app.log.warn({ err: error }, 'idle database connection failed'),
+    }))
+  if (!opts.database && database.embedded) await migrateToLatest(database.db)
+
+  const issuers: TrustedIssuer[] = []
+  if (config.auth.jwtSecret) issuers.push(sharedSecretIssuer(config.auth.jwtSecret))
+  if (issuers.length === 0) app.log.warn('No token issuer is configured: every task call will answer 401')
+
+  const services: Services = {
+    db: database.db,
+    authenticate: createAuthenticator(issuers, (detail) => app.log.debug({ detail }, 'token refused')),
+    provisionUser: createUserProvisioner(database.db),
+    rateLimiter: config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : undefined,
+  }
+
+  await app.register(errorsPlugin)
+  await app.register(cors, {
+    origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'trpc-accept', 'x-trpc-source'],
+    exposedHeaders: ['link', 'retry-after', 'www-authenticate'],
+    maxAge: 600,
+  })
+  await app.register(dbPlugin, { database, close: !opts.database })
+  await app.register(trpcPlugin, { prefix: '/trpc', router: appRouter, services })
+  await app.register(openApiPlugin, {
+    prefix: '/api',
+    router: appRouter,
+    services,
+    document: buildOpenApiDocument(appRouter),
+  })
+  await app.register(healthPlugin)
+  await app.ready()
+  return app
+}

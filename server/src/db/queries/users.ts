@@ -1,0 +1,38 @@
+import type { Kysely } from 'kysely'
+import type { DB } from '../schema.js'
+
+/** What a trusted token says about its user. */
+export interface Identity {
+  /** The token's `sub`. */
+  id: string
+  email?: string | undefined
+  name?: string | undefined
+}
+
+/**
+ * Makes sure the user exists (first sight provisions it), keeping email and name current
+ * when the token carries them. One statement: concurrent first requests cannot race.
+ */
+export async function upsertUser(db: Kysely<DB>, identity: Identity): Promise<void> {
+  const email = identity.email ?? null
+  const name = identity.name ?? null
+  await db
+    .insertInto('users')
+    .values({ id: identity.id, email, name })
+    .onConflict((oc) =>
+      oc
+        .column('id')
+        .doUpdateSet((eb) => ({
+          email: eb.fn.coalesce(eb.ref('excluded.email'), eb.ref('users.email')),
+          name: eb.fn.coalesce(eb.ref('excluded.name'), eb.ref('users.name')),
+          updated_at: eb.fn('now'),
+        }))
+        .where((eb) =>
+          eb.or([
+            eb('users.email', 'is distinct from', eb.ref('excluded.email')).and('excluded.email', 'is not', null),
+            eb('users.name', 'is distinct from', eb.ref('excluded.name')).and('excluded.name', 'is not', null),
+          ]),
+        ),
+    )
+    .execute()
+}

@@ -1,0 +1,30 @@
+import type { ColumnType, Generated } from 'kysely'
+
+/** Set by the database (default or trigger); never written by the API. */
+type DatabaseSet<T> = ColumnType<T, never, never>
+
+export interface UsersTable {
+  id: string
+  email: string | null
+  name: string | null
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface TasksTable {
+  id: Generated<string>
+  user_id: string
+  title: string
+  description: string | null
+  completed: Generated<boolean>
+  /** Kept by the `tasks_set_completed_at` trigger from `completed`. */
+  completed_at: DatabaseSet<Date | null>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+/** The tables, as `migrations/` leaves them. */
+export interface DB {
+  users: UsersTable
+  tasks: TasksTable
+}

@@ -1,0 +1,111 @@
+import { isAbsolute, resolve } from 'node:path'
+import { z } from 'zod'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+/** Where the data lives, from `DATABASE_URL`. */
+export type DatabaseConfig = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | undefined }
+
+function parseDatabaseUrl(value: string, ctx: z.RefinementCtx): DatabaseConfig {
+  if (/^postgres(ql)?:\/\//.test(value)) return { kind: 'postgres', url: value }
+  if (value === 'memory://') return { kind: 'pglite', dataDir: undefined }
+  if (value.startsWith('file:') && value.length > 'file:'.length) {
+    const dir = value.slice('file:'.length)
+    // Relative to where the command was typed (pnpm runs scripts inside the package folder).
+    const base = process.env.INIT_CWD ?? process.cwd()
+    return { kind: 'pglite', dataDir: isAbsolute(dir) ? dir : resolve(base, dir) }
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be postgres://…, file:<dir> or memory://' })
+  return z.NEVER
+}
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+
+const origins = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(
+      z.string().refine((origin) => origin === '*' || isOrigin(origin), {
+        message: 'must be a comma-separated list of origins such as https://app.example.com, or *',
+      }),
+    ),
+  )
+
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value
+  } catch {
+    return false
+  }
+}
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: integer(0, 65535).default(8000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: z.string().default('file:./.data').transform(parseDatabaseUrl),
+  AUTH_JWT_SECRET: z
+    .string()
+    .refine((secret) => Buffer.byteLength(secret, 'utf8') >= 32, 'must be at least 32 bytes')
+    .optional(),
+  CORS_ORIGINS: origins.default(['http://localhost:3000']),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000_000).default(1000),
+})
+
+/** Never echoed in an error: they may hold credentials. */
+const SECRET = new Set(['DATABASE_URL', 'AUTH_JWT_SECRET'])
+
+/** The server's configuration: read once, at start, from the environment. */
+export interface Config {
+  production: boolean
+  port: number
+  host: string
+  database: DatabaseConfig
+  auth: { jwtSecret: string | undefined }
+  corsOrigins: string[]
+  logLevel: (typeof LOG_LEVELS)[number]
+  /** Requests per minute per caller; 0 turns the limit off. */
+  rateLimitPerMinute: number
+}
+
+/** A bad environment: `message` is one line naming each offending variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Parses the environment (empty values count as unset). Throws `ConfigError`. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''))
+  const parsed = EnvSchema.safeParse(present)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0])
+      const shown = SECRET.has(name) ? '' : ` (got ${JSON.stringify(env[name])})`
+      return `${name} ${issue.message}${shown}`
+    })
+    throw new ConfigError(`Invalid environment: ${problems.join('; ')}`)
+  }
+  const e = parsed.data
+  return {
+    production: e.NODE_ENV === 'production',
+    port: e.PORT,
+    host: e.HOST,
+    database: e.DATABASE_URL,
+    auth: { jwtSecret: e.AUTH_JWT_SECRET },
+    corsOrigins: e.CORS_ORIGINS,
+    logLevel: e.LOG_LEVEL,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+  }
+}

@@ -1,0 +1,69 @@
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
+import type { Kysely } from 'kysely'
+import type { UserProvisioner } from '../auth/provision.js'
+import type { Identity } from '../db/queries/users.js'
+import type { DB } from '../db/schema.js'
+import type { RateLimiter } from '../rate-limit.js'
+
+/** What every request shares: built once per app. */
+export interface Services {
+  db: Kysely<DB>
+  /** `Authorization` header → identity; throws `AuthError`. */
+  authenticate: (authorization: string | undefined) => Promise<Identity>
+  provisionUser: UserProvisioner
+  /** Absent when rate limiting is off. */
+  rateLimiter: RateLimiter | undefined
+}
+
+/** Which door a call came through. */
+export type Transport = 'trpc' | 'rest'
+
+export interface Context extends Services {
+  log: FastifyBaseLogger
+  transport: Transport
+  /** The caller's identity, verified once per request however often it is asked for. */
+  identity: () => Promise<Identity>
+  clientIp: string
+  /** REST only: announces the next page of a list (the `Link: rel="next"` header). */
+  nextPage?: (cursor: string) => void
+}
+
+export interface InnerContextOptions {
+  services: Services
+  log: FastifyBaseLogger
+  transport: Transport
+  authorization: string | undefined
+  clientIp: string
+  nextPage?: (cursor: string) => void
+}
+
+/** The context without Fastify: what `createCaller` in tests and both adapters build on. */
+export function createInnerContext(opts: InnerContextOptions): Context {
+  let verified: Promise<Identity> | undefined
+  const { services, authorization, ...rest } = opts
+  return {
+    ...services,
+    ...rest,
+    identity: () => {
+      verified ??= services.authenticate(authorization)
+      return verified
+    },
+  }
+}
+
+/** Context of a call at either door, from the Fastify request it arrived on. */
+export function contextFromRequest(
+  services: Services,
+  transport: Transport,
+  req: FastifyRequest,
+  nextPage?: (cursor: string) => void,
+): Context {
+  return createInnerContext({
+    services,
+    log: req.log,
+    transport,
+    authorization: req.headers.authorization,
+    clientIp: req.ip,
+    ...(nextPage && { nextPage }),
+  })
+}

@@ -1,0 +1,92 @@
+import { type RouteMeta, UserIdSchema } from '@todo/contracts'
+import { initTRPC, TRPCError } from '@trpc/server'
+import { z } from 'zod'
+import { AuthError } from '../auth/verify-token.js'
+import { isDatabaseUnavailable } from '../db/errors.js'
+import { RateLimitError } from '../rate-limit.js'
+import type { Context } from './context.js'
+import { formatError } from './errors.js'
+
+const t = initTRPC.context<Context>().meta<RouteMeta>().create({ errorFormatter: formatError })
+
+export const router = t.router
+export const middleware = t.middleware
+export const createCallerFactory = t.createCallerFactory
+
+/** A database that cannot be reached is the server's honest 503, whatever the query was. */
+const databaseAvailability = t.middleware(async ({ next }) => {
+  const result = await next()
+  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable', cause: result.error })
+  }
+  return result
+})
+
+/** Per caller: the verified user, or the client address when there is none. */
+const rateLimited = t.middleware(async ({ ctx, next }) => {
+  if (ctx.rateLimiter) {
+    const key = await ctx.identity().then(
+      (identity) => `user:${identity.id}`,
+      () => `ip:${ctx.clientIp}`,
+    )
+    try {
+      ctx.rateLimiter.take(key)
+    } catch (error) {
+      if (error instanceof RateLimitError) {
+        throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error })
+      }
+      throw error
+    }
+  }
+  return next()
+})
+
+export const publicProcedure = t.procedure.use(databaseAvailability).use(rateLimited)
+
+/** Refuses the call without a trusted token (401); provisions the user on first sight. */
+const isAuthed = t.middleware(async ({ ctx, next }) => {
+  let user: Awaited<ReturnType<Context['identity']>>
+  try {
+    user = await ctx.identity()
+  } catch (error) {
+    if (error instanceof AuthError) throw new TRPCError({ code: 'UNAUTHORIZED', message: error.message, cause: error })
+    throw error
+  }
+  await ctx.provisionUser(user)
+  return next({ ctx: { user } })
+})
+
+export const authedProcedure = publicProcedure.use(isAuthed)
+
+/**
+ * For paths under `/{user_id}`: the path must name the caller (403 otherwise), checked
+ * before the rest of the input is looked at.
+ */
+export const userScopedProcedure = authedProcedure
+  .input(z.object({ user_id: UserIdSchema }))
+  .use(({ ctx, input, next }) => {
+    if (input.user_id !== ctx.user.id) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'The path names another user' })
+    }
+    return next()
+  })
+
+/**
+ * REST query values are strings: reads the typed ones as JSON types before validation.
+ * Leaves anything unreadable as it was, for the schema to refuse with a clear issue.
+ */
+export function restQuery(types: Record<string, 'boolean' | 'integer'>) {
+  return t.middleware(async ({ ctx, getRawInput, next }) => {
+    if (ctx.transport !== 'rest') return next()
+    const raw = await getRawInput()
+    if (typeof raw !== 'object' || raw === null) return next()
+    const input: Record<string, unknown> = { ...raw }
+    for (const [key, type] of Object.entries(types)) {
+      const value = input[key]
+      if (typeof value !== 'string') continue
+      if (type === 'boolean' && (value === 'true' || value === 'false')) input[key] = value === 'true'
+      if (type === 'integer' && /^-?\d{1,15}$/.test(value)) input[key] = Number(value)
+    }
+    return next({ getRawInput: async () => input })
+  })
+}

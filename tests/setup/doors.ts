@@ -1,0 +1,90 @@
+import type { Task, ValidationIssue } from '@todo/contracts'
+import { TRPCClientError } from '@trpc/client'
+import { request } from './http.js'
+import { trpcClient } from './trpc.js'
+
+/** What a call came to, at either door: the status and either the data or the error. */
+export interface Outcome<T = unknown> {
+  status: number
+  data?: T
+  code?: string
+  message?: string
+  issues?: ValidationIssue[]
+}
+
+type Input = Record<string, unknown>
+
+/** The six operations (and the list query), callable the same way at either door. */
+export interface Door {
+  name: 'rest' | 'trpc'
+  create(input: Input): Promise<Outcome<Task>>
+  list(input: Input): Promise<Outcome<Task[]>>
+  get(input: Input): Promise<Outcome<Task>>
+  update(input: Input): Promise<Outcome<Task>>
+  remove(input: Input): Promise<Outcome<void>>
+  complete(input: Input): Promise<Outcome<Task>>
+}
+
+/** REST: `user_id` and `id` go to the path, list input to the query, the rest to the body. */
+export function restDoor(baseUrl: string, token: string | undefined): Door {
+  const send = async <T>(method: string, input: Input, suffix = '', body: 'body' | 'query' | 'none' = 'body') => {
+    const { user_id, id, ...rest } = input
+    let path = `/api/${encodeURIComponent(String(user_id))}/tasks`
+    if (id !== undefined) path += `/${encodeURIComponent(String(id))}`
+    path += suffix
+    if (body === 'query') {
+      const query = new URLSearchParams(Object.entries(rest).map(([k, v]) => [k, String(v)]))
+      if (query.size > 0) path += `?${query}`
+    }
+    const response = await request(baseUrl, method, path, {
+      ...(token && { token }),
+      ...(body === 'body' && { body: rest }),
+    })
+    return response.status < 300
+      ? { status: response.status, data: (response.body === '' ? undefined : response.body) as T }
+      : { status: response.status, ...response.body }
+  }
+  return {
+    name: 'rest',
+    create: (input) => send('POST', input),
+    list: (input) => send('GET', input, '', 'query'),
+    get: (input) => send('GET', input, '', 'none'),
+    update: (input) => send('PUT', input),
+    remove: (input) => send('DELETE', input, '', 'none'),
+    complete: (input) => send('PATCH', input, '/complete'),
+  }
+}
+
+/** tRPC through a real `@trpc/client` (batching on). */
+export function trpcDoor(baseUrl: string, token: string | undefined): Door {
+  const client = trpcClient(baseUrl, token)
+  const settle = async <T>(call: Promise<T>): Promise<Outcome<T>> => {
+    try {
+      return { status: 200, data: await call }
+    } catch (error) {
+      if (!(error instanceof TRPCClientError)) throw error
+      const data = error.data as { code?: string; httpStatus?: number; issues?: ValidationIssue[] } | undefined
+      return {
+        status: data?.httpStatus ?? 0,
+        message: error.message,
+        ...(data?.code && { code: data.code }),
+        ...(data?.issues && { issues: data.issues }),
+      }
+    }
+  }
+  const t = client.tasks as unknown as Record<string, { query(i: Input): Promise<any>; mutate(i: Input): Promise<any> }>
+  return {
+    name: 'trpc',
+    create: (input) => settle(t.create!.mutate(input)),
+    list: (input) => settle(t.list!.query(input)),
+    get: (input) => settle(t.get!.query(input)),
+    update: (input) => settle(t.update!.mutate(input)),
+    remove: (input) => settle(t.delete!.mutate(input)),
+    complete: (input) => settle(t.complete!.mutate(input)),
+  }
+}
+
+export const doors = [
+  ['rest', restDoor],
+  ['trpc', trpcDoor],
+] as const
