@@ -7,6 +7,7 @@ import { type Database, openDatabase } from './db/database.js'
 import type { Config } from './env.js'
 import { buildOpenApiDocument } from './openapi.js'
 import { dbPlugin } from './plugins/db.js'
+import { docsPlugin } from './plugins/docs.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { healthPlugin } from './plugins/health.js'
 import { openApiPlugin } from './plugins/openapi.js'
@@ -67,6 +68,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     document: buildOpenApiDocument(appRouter),
   })
   await app.register(healthPlugin)
+  await app.register(docsPlugin, { specUrl: '/api/openapi.json' })
   await app.ready()
   return app
 }

@@ -1,4 +1,4 @@
-import type { Task, ValidationIssue } from '@todo/contracts'
+import type { Task, TaskPage, ValidationIssue } from '@todo/contracts'
 import { TRPCClientError } from '@trpc/client'
 import { request } from './http.js'
 import { trpcClient } from './trpc.js'
@@ -19,6 +19,8 @@ export interface Door {
   name: 'rest' | 'trpc'
   create(input: Input): Promise<Outcome<Task>>
   list(input: Input): Promise<Outcome<Task[]>>
+  /** A list page with its cursor: `tasks.page` at tRPC, the `Link` header at REST. */
+  page(input: Input): Promise<Outcome<TaskPage>>
   get(input: Input): Promise<Outcome<Task>>
   update(input: Input): Promise<Outcome<Task>>
   remove(input: Input): Promise<Outcome<void>>
@@ -27,27 +29,44 @@ export interface Door {
 
 /** REST: `user_id` and `id` go to the path, list input to the query, the rest to the body. */
 export function restDoor(baseUrl: string, token: string | undefined): Door {
-  const send = async <T>(method: string, input: Input, suffix = '', body: 'body' | 'query' | 'none' = 'body') => {
+  const call = async <T>(
+    method: string,
+    input: Input,
+    suffix = '',
+    body: 'body' | 'query' | 'none' = 'body',
+  ): Promise<{ outcome: Outcome<T>; headers: Headers }> => {
     const { user_id, id, ...rest } = input
     let path = `/api/${encodeURIComponent(String(user_id))}/tasks`
     if (id !== undefined) path += `/${encodeURIComponent(String(id))}`
     path += suffix
     if (body === 'query') {
-      const query = new URLSearchParams(Object.entries(rest).map(([k, v]) => [k, String(v)]))
+      const query = new URLSearchParams(Object.entries(rest).map(([k, v]): [string, string] => [k, String(v)]))
       if (query.size > 0) path += `?${query}`
     }
     const response = await request(baseUrl, method, path, {
       ...(token && { token }),
       ...(body === 'body' && { body: rest }),
     })
-    return response.status < 300
-      ? { status: response.status, data: (response.body === '' ? undefined : response.body) as T }
-      : { status: response.status, ...response.body }
+    const outcome =
+      response.status < 300
+        ? { status: response.status, data: (response.body === '' ? undefined : response.body) as T }
+        : { status: response.status, ...response.body }
+    return { outcome, headers: response.headers }
   }
+  const send = async <T>(...args: Parameters<typeof call>) => (await call<T>(...args)).outcome
   return {
     name: 'rest',
     create: (input) => send('POST', input),
     list: (input) => send('GET', input, '', 'query'),
+    page: async (input) => {
+      const { outcome, headers } = await call<Task[]>('GET', input, '', 'query')
+      if (!outcome.data) return outcome as Outcome<never>
+      const next = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') ?? '')?.[1]
+      return {
+        ...outcome,
+        data: { items: outcome.data, next_cursor: next ? new URL(next).searchParams.get('cursor') : null },
+      }
+    },
     get: (input) => send('GET', input, '', 'none'),
     update: (input) => send('PUT', input),
     remove: (input) => send('DELETE', input, '', 'none'),
@@ -77,6 +96,7 @@ export function trpcDoor(baseUrl: string, token: string | undefined): Door {
     name: 'trpc',
     create: (input) => settle(t.create!.mutate(input)),
     list: (input) => settle(t.list!.query(input)),
+    page: (input) => settle(t.page!.query(input)),
     get: (input) => settle(t.get!.query(input)),
     update: (input) => settle(t.update!.mutate(input)),
     remove: (input) => settle(t.delete!.mutate(input)),

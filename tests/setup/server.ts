@@ -1,11 +1,10 @@
 import { buildApp, type Config, loadConfig } from '@todo/server'
-import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll } from 'vitest'
 import { TEST_SECRET } from './auth.js'
 import { testDatabase } from './database.js'
 
 export interface TestServer {
-  app: FastifyInstance
+  app: Awaited<ReturnType<typeof buildApp>>
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   url: string
   config: Config
