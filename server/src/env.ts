@@ -1,4 +1,5 @@
-import { isAbsolute, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { isAbsolute, join, resolve } from 'node:path'
 import { z } from 'zod'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -107,5 +108,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+  }
+}
+
+/**
+ * Loads `.env` from the folder the command was typed in, when there is one. Variables
+ * already set in the environment win.
+ */
+export function loadDotEnv(): void {
+  const file = join(process.env.INIT_CWD ?? process.cwd(), '.env')
+  if (existsSync(file)) process.loadEnvFile(file)
+}
+
+/** For entry points: `.env`, then the configuration, or one line on stderr and exit code 1. */
+export function configOrExit(): Config {
+  loadDotEnv()
+  try {
+    return loadConfig()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    console.error(error.message)
+    process.exit(1)
   }
 }

@@ -1,5 +1,6 @@
 import { ERROR_STATUS, type ErrorCode } from '@todo/contracts'
 import type { FastifyError } from 'fastify'
+import { MALFORMED_JSON } from './trpc/errors.js'
 
 const CODE_BY_STATUS = new Map<number, ErrorCode>()
 for (const [code, status] of Object.entries(ERROR_STATUS) as [ErrorCode, number][]) {
@@ -18,6 +19,6 @@ export function fastifyErrorCode(error: FastifyError): { status: number; code: E
   return {
     status,
     code: malformedJson ? 'PARSE_ERROR' : (CODE_BY_STATUS.get(status) ?? 'BAD_REQUEST'),
-    message: malformedJson ? 'Malformed JSON in the request body' : error.message,
+    message: malformedJson ? MALFORMED_JSON : error.message,
   }
 }

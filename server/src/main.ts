@@ -1,21 +1,8 @@
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './env.js'
+import { configOrExit } from './env.js'
 
-// A `.env` where the command was typed, under whatever the environment already sets.
-const envFile = join(process.env.INIT_CWD ?? process.cwd(), '.env')
-if (existsSync(envFile)) process.loadEnvFile(envFile)
-
-let config: ReturnType<typeof loadConfig>
-try {
-  config = loadConfig()
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error
-  console.error(error.message)
-  process.exit(1)
-}
+const config = configOrExit()
 
 const app = await buildApp(config)
 closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {

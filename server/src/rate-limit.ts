@@ -9,6 +9,7 @@ export class RateLimitError extends Error {
 /**
  * Fixed one-minute windows shared by every caller: when a window ends the whole table is
  * dropped, so memory is bounded by the callers of one minute and no sweeping is needed.
+ * A window opens with the first request after the previous one closed.
  */
 export function createRateLimiter(perMinute: number, now: () => number = Date.now) {
   const counts = new Map<string, number>()
@@ -19,7 +20,7 @@ export function createRateLimiter(perMinute: number, now: () => number = Date.no
       const t = now()
       if (t >= windowEnd) {
         counts.clear()
-        windowEnd = t - (t % 60_000) + 60_000
+        windowEnd = t + 60_000
       }
       const count = (counts.get(key) ?? 0) + 1
       counts.set(key, count)

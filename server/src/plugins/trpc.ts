@@ -26,6 +26,7 @@ export async function trpcPlugin(app: FastifyInstance, { router, services }: Trp
   const trpcOptions: FastifyTRPCPluginOptions<AppRouter>['trpcOptions'] = {
     router,
     allowBatching: true,
+    maxBatchSize: 50,
     createContext: ({ req }) => contextFromRequest(services, 'trpc', req),
     responseMeta: ({ errors }) => ({ headers: errorHeaders(errors) }),
     onError: logServerFault,

@@ -1,5 +1,6 @@
 import type { ErrorCode, ValidationIssue } from '@todo/contracts'
 import { TRPCError } from '@trpc/server'
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
 import type { DefaultErrorShape } from '@trpc/server/unstable-core-do-not-import'
 import type { FastifyRequest } from 'fastify'
 
@@ -16,6 +17,8 @@ export interface ErrorShape {
   code: DefaultErrorShape['code']
   data: ErrorData
 }
+
+export const MALFORMED_JSON = 'Malformed JSON in the request body'
 
 /** Server faults are logged (with their cause); client errors are the client's business. */
 export function logServerFault({ error, path, req }: { error: TRPCError; path: string | undefined; req: unknown }) {
@@ -61,9 +64,17 @@ function pathKey(key: PropertyKey): string | number {
  * validation errors name each offending field.
  */
 export function formatError({ shape, error }: { shape: DefaultErrorShape; error: TRPCError }): ErrorShape {
+  // tRPC reports a body it cannot parse as BAD_REQUEST; the REST door says PARSE_ERROR.
+  if (error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError) {
+    return {
+      message: MALFORMED_JSON,
+      code: TRPC_ERROR_CODES_BY_KEY.PARSE_ERROR,
+      data: { code: 'PARSE_ERROR', httpStatus: 400, path: shape.data.path },
+    }
+  }
   const issues = issuesOf(error.cause)
-  const internal = error.code === 'INTERNAL_SERVER_ERROR'
-  const message = internal ? 'Internal server error' : issues ? describeIssues(issues) : error.message
+  const message =
+    error.code === 'INTERNAL_SERVER_ERROR' ? 'Internal server error' : issues ? describeIssues(issues) : error.message
   return {
     message,
     code: shape.code,

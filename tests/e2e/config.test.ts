@@ -1,0 +1,52 @@
+import { loadConfig } from '@todo/server'
+import { describe, expect, it } from 'vitest'
+import { runServer } from '../setup/process.js'
+
+describe('configuration', () => {
+  it('has the defaults of the contract', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({
+      port: 8000,
+      host: '127.0.0.1',
+      corsOrigins: ['http://localhost:3000'],
+      logLevel: 'info',
+      rateLimitPerMinute: 1000,
+      auth: { jwtSecret: undefined },
+    })
+    expect(config.database).toMatchObject({ kind: 'pglite', dataDir: expect.stringMatching(/\.data$/) })
+  })
+
+  it.each([
+    ['postgres://u:p@db.example.com/app?sslmode=require', { kind: 'postgres' }],
+    ['postgresql://localhost/app', { kind: 'postgres' }],
+    ['memory://', { kind: 'pglite', dataDir: undefined }],
+    ['file:/var/lib/todo', { kind: 'pglite', dataDir: '/var/lib/todo' }],
+  ])('reads DATABASE_URL=%s', (url, expected) => {
+    expect(loadConfig({ DATABASE_URL: url }).database).toMatchObject(expected)
+  })
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://localhost/app'],
+    ['AUTH_JWT_SECRET', 'too short'],
+    ['CORS_ORIGINS', 'not a url'],
+    ['CORS_ORIGINS', 'https://app.example.com/path'],
+    ['LOG_LEVEL', 'loud'],
+    ['RATE_LIMIT_PER_MINUTE', '-5'],
+  ])('refuses %s=%s with one line naming it', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid environment: ${name} `))
+  })
+
+  it('never echoes a secret in the error', () => {
+    expect(() => loadConfig({ AUTH_JWT_SECRET: 'short-secret' })).toThrow(/^((?!short-secret).)*$/)
+  })
+
+  it('stops the server at start with one line naming the variable', async () => {
+    const { output, exited } = runServer({ PORT: 'eighty', DATABASE_URL: 'memory://' })
+    expect(await exited).toBe(1)
+    const lines = output().trim().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(/^Invalid environment: PORT must be a whole number/)
+  })
+})
