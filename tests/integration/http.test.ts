@@ -31,7 +31,7 @@ describe('REST bodies and content types', () => {
     ['{}', { 'content-type': 'application/json' }, '{}'],
     ['a charset parameter', { 'content-type': 'application/json; charset=utf-8' }, '{}'],
   ])('toggles on PATCH …/complete with %s', async (_, headers, body) => {
-    const { user, api, task } = await withTask()
+    const { api, task } = await withTask()
     const response = await api.call('PATCH', `/${task.id}/complete`, { headers, body })
     expect(response.status).toBe(200)
     expect(response.body.completed).toBe(true)

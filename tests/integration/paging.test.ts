@@ -69,7 +69,7 @@ describe.each(doors)('paging at the %s door', (_name, makeDoor) => {
     expect(pages.flat().map((t) => t.id)).toEqual(before)
   })
 
-  it.each([
+  it.each<[{ sort?: string; order?: string; completed?: boolean }, (a: Task, b: Task) => number]>([
     [{ sort: 'title' }, (a: Task, b: Task) => (a.title < b.title ? -1 : 1)],
     [{ sort: 'title', order: 'desc' }, (a: Task, b: Task) => (a.title < b.title ? 1 : -1)],
     [{ sort: 'updated_at', order: 'asc' }, (a: Task, b: Task) => a.updated_at.localeCompare(b.updated_at)],
