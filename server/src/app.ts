@@ -2,6 +2,7 @@ import cors from '@fastify/cors'
 import { migrateToLatest } from '@todo/migrations'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createUserProvisioner } from './auth/provision.js'
+import { cacheVerifiedTokens } from './auth/token-cache.js'
 import { createAuthenticator, sharedSecretIssuer, type TrustedIssuer } from './auth/verify-token.js'
 import { type Database, openDatabase } from './db/database.js'
 import type { Config } from './env.js'
@@ -46,7 +47,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   const services: Services = {
     db: database.db,
-    authenticate: createAuthenticator(issuers, (detail) => app.log.debug({ detail }, 'token refused')),
+    authenticate: cacheVerifiedTokens(
+      createAuthenticator(issuers, (detail) => app.log.debug({ detail }, 'token refused')),
+    ),
     provisionUser: createUserProvisioner(database.db),
     rateLimiter: config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : undefined,
   }

@@ -1,4 +1,5 @@
 export { type BuildOptions, buildApp } from './app.js'
+export { cacheVerifiedTokens } from './auth/token-cache.js'
 export { type Database, openDatabase } from './db/database.js'
 export { type Config, ConfigError, type DatabaseConfig, loadConfig } from './env.js'
 export { buildOpenApiDocument } from './openapi.js'
