@@ -1,4 +1,8 @@
-import { PGlite } from '@electric-sql/pglite'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../env.js'
@@ -43,10 +47,47 @@ function postgresDialect(url: string, opts: OpenOptions): PostgresDialect {
   return new PostgresDialect({ pool })
 }
 
+/**
+ * PostgreSQL's default 128 MB of shared buffers live in PGlite's WebAssembly memory and
+ * cost ~125 MB of RSS once touched; a single-user embedded database needs far less (the
+ * operating system still caches its files). Measured on an existing data folder: RSS at
+ * ready 300 -> 175 MB.
+ */
+const PGLITE_OPTIONS: PGliteOptions = {
+  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+}
+
 async function pgliteDialect(dataDir: string | undefined): Promise<PGliteDialect> {
-  const pglite = new PGlite(dataDir)
+  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(dataDir)
+  const pglite = new PGlite(dataDir, PGLITE_OPTIONS)
   await pglite.waitReady
   return new PGliteDialect({ pglite })
+}
+
+/**
+ * Creates a new data folder (initdb) in a worker thread. initdb leaves PGlite's WebAssembly
+ * memory at ~700 MB, which never shrinks; ending the worker gives it all back, and the
+ * server then opens the folder like an existing one (RSS at ready 690 -> 250 MB).
+ */
+async function initDataDir(dataDir: string): Promise<void> {
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads')
+    import(workerData.pglite).then(async ({ PGlite }) => {
+      const pglite = new PGlite(workerData.dataDir, { startParams: workerData.startParams })
+      await pglite.waitReady
+      await pglite.close()
+    })`,
+    {
+      eval: true,
+      workerData: {
+        pglite: import.meta.resolve('@electric-sql/pglite'),
+        dataDir,
+        startParams: PGLITE_OPTIONS.startParams,
+      },
+    },
+  )
+  const [code] = (await once(worker, 'exit')) as [number]
+  if (code !== 0) throw new Error(`Could not create the embedded database in ${dataDir} (exit code ${code})`)
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
