@@ -36,7 +36,7 @@ describe('the tRPC door over HTTP', () => {
       streamed.tasks.list.query({ user_id: user.id }),
       streamed.tasks.get.query({ user_id: user.id, id: a.id }),
     ])
-    expect(list.map((task) => task.id)).toEqual([b.id, a.id])
+    expect(list.map((task) => task.id).sort()).toEqual([a.id, b.id].sort())
     expect(got).toEqual(a)
     const error = await trpcError(streamed.tasks.get.query({ user_id: user.id, id: crypto.randomUUID() }))
     expect(error.data?.code).toBe('NOT_FOUND')
