@@ -34,6 +34,28 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
   }
 }
 
+const statementNames = new Map<string, string>()
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i
+
+/**
+ * Sends Kysely's queries as named prepared statements: PostgreSQL parses and plans each
+ * distinct SQL text once per connection instead of on every call.
+ */
+class PreparingClient extends pg.Client {
+  override query(...args: any[]): any {
+    const [text, values, callback] = args
+    if (typeof text === 'string' && Array.isArray(values) && callback === undefined && PREPARABLE.test(text)) {
+      let name = statementNames.get(text)
+      if (name === undefined && statementNames.size < 500) {
+        name = `todo_${statementNames.size}`
+        statementNames.set(text, name)
+      }
+      if (name !== undefined) return super.query({ name, text, values })
+    }
+    return (super.query as (...a: any[]) => any)(...args)
+  }
+}
+
 function postgresDialect(url: string, opts: OpenOptions): PostgresDialect {
   const pool = new pg.Pool({
     connectionString: url,
@@ -42,6 +64,7 @@ function postgresDialect(url: string, opts: OpenOptions): PostgresDialect {
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
     application_name: 'todo-api',
+    Client: PreparingClient,
   })
   pool.on('error', (error) => opts.onIdleError?.(error))
   return new PostgresDialect({ pool })
