@@ -97,8 +97,8 @@ export const TaskPageSchema = z
 export type TaskPage = z.infer<typeof TaskPageSchema>
 
 const task = '/{user_id}/tasks/{id}'
-/** Every task route is the caller's own: another user's `user_id` in the path is 403. */
 const common = { tags: ['tasks'], protect: true }
+/** Errors of the task routes: another user's `user_id` in the path is 403; a task not the caller's is 404. */
 const own = ['FORBIDDEN'] as const
 const ownTask = ['FORBIDDEN', 'NOT_FOUND'] as const
 
