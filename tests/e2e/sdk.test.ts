@@ -104,13 +104,13 @@ describe('SDK tRPC client (createTodoClient) against a live server', () => {
     const client = createTodoClient({ baseUrl: server.url, getToken: () => user.token })
 
     const cases = [
-      [anonymous.tasks.list.query({ user_id: user.id }), 'UNAUTHORIZED', 401],
-      [client.tasks.list.query({ user_id: newUserId() }), 'FORBIDDEN', 403],
-      [client.tasks.get.query({ user_id: user.id, id: randomUUID() }), 'NOT_FOUND', 404],
-      [client.tasks.create.mutate({ user_id: user.id, title: '   ' }), 'BAD_REQUEST', 400],
+      [() => anonymous.tasks.list.query({ user_id: user.id }), 'UNAUTHORIZED', 401],
+      [() => client.tasks.list.query({ user_id: newUserId() }), 'FORBIDDEN', 403],
+      [() => client.tasks.get.query({ user_id: user.id, id: randomUUID() }), 'NOT_FOUND', 404],
+      [() => client.tasks.create.mutate({ user_id: user.id, title: '   ' }), 'BAD_REQUEST', 400],
     ] as const
     for (const [call, code, status] of cases) {
-      const error = toTodoApiError(await rejection(call))
+      const error = toTodoApiError(await rejection(call()))
       expect(error).toBeInstanceOf(TodoApiError)
       expect(error).toMatchObject({ code, status, message: expect.any(String) })
     }
