@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { newUser, TEST_SECRET } from '../setup/auth.js'
 import { restClient } from '../setup/http.js'
-import { type ServerProcess, startServerProcess } from '../setup/process.js'
+import { runServer, type ServerProcess, startServerProcess } from '../setup/process.js'
 
 describe('the embedded database (file:)', () => {
   const dirs: string[] = []
@@ -33,5 +33,11 @@ describe('the embedded database (file:)', () => {
     expect(fetched.status).toBe(200)
     expect(fetched.body).toMatchObject({ title: 'Survives a restart', description: 'kept on disk', completed: true })
     expect((await again.list()).body).toHaveLength(1)
+
+    // A second process on the same folder would corrupt it: it refuses to start instead.
+    const second = runServer({ ...env, PORT: '0' })
+    expect(await second.exited).toBe(1)
+    expect(second.output()).toMatch(/is in use by process \d+/)
+    expect((await again.get(task.id)).status).toBe(200)
   })
 })
