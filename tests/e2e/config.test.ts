@@ -34,8 +34,43 @@ describe('configuration', () => {
     ['CORS_ORIGINS', 'https://app.example.com/path'],
     ['LOG_LEVEL', 'loud'],
     ['RATE_LIMIT_PER_MINUTE', '-5'],
+    ['AUTH_JWKS_URL', 'ftp://idp.example.com/jwks'],
+    ['AUTH_ALGORITHMS', 'HS256'],
+    ['AUTH_ALGORITHMS', 'none'],
+    ['AUTH_BUILTIN', 'maybe'],
+    ['AUTH_SIGNING_KEY', '{"kty":"RSA"}'],
+    ['AUTH_SIGNING_KEY', 'not json'],
+    ['AUTH_TOKEN_TTL', 'forever'],
+    ['AUTH_TOKEN_TTL', '10s'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid environment: ${name} `))
+  })
+
+  it('trusts an external issuer only with its issuer and audience', () => {
+    expect(() => loadConfig({ AUTH_JWKS_URL: 'https://auth.example.com/api/auth/jwks' })).toThrow(
+      /AUTH_ISSUER must be set with AUTH_JWKS_URL and AUTH_AUDIENCE; AUTH_AUDIENCE must be set/,
+    )
+    expect(() => loadConfig({ AUTH_AUDIENCE: 'https://api.example.com' })).toThrow(
+      /^Invalid environment: AUTH_JWKS_URL/,
+    )
+    const config = loadConfig({
+      AUTH_JWKS_URL: 'https://auth.example.com/api/auth/jwks',
+      AUTH_ISSUER: 'https://auth.example.com',
+      AUTH_AUDIENCE: 'https://api.example.com, https://api2.example.com',
+    })
+    expect(config.auth.jwks).toEqual({
+      jwksUrl: 'https://auth.example.com/api/auth/jwks',
+      issuer: 'https://auth.example.com',
+      audience: ['https://api.example.com', 'https://api2.example.com'],
+      algorithms: ['EdDSA'],
+    })
+  })
+
+  it('reads token lifetimes', () => {
+    expect(loadConfig({ AUTH_TOKEN_TTL: '15m' }).auth.builtin?.tokenTtlSeconds).toBe(900)
+    expect(loadConfig({ AUTH_TOKEN_TTL: '7d' }).auth.builtin?.tokenTtlSeconds).toBe(604_800)
+    expect(loadConfig({ AUTH_TOKEN_TTL: '120' }).auth.builtin?.tokenTtlSeconds).toBe(120)
+    expect(loadConfig({}).auth.builtin?.tokenTtlSeconds).toBe(3600)
   })
 
   it('never echoes a secret in the error', () => {

@@ -49,7 +49,10 @@ const isAuthed = t.middleware(async ({ ctx, next }) => {
   try {
     user = await ctx.identity()
   } catch (error) {
-    if (error instanceof AuthError) throw new TRPCError({ code: 'UNAUTHORIZED', message: error.message, cause: error })
+    if (error instanceof AuthError) {
+      const code = error.reason === 'unavailable' ? 'SERVICE_UNAVAILABLE' : 'UNAUTHORIZED'
+      throw new TRPCError({ code, message: error.message, cause: error })
+    }
     throw error
   }
   await ctx.provisionUser(user)
