@@ -1,4 +1,6 @@
-import { loadConfig } from '@todo/server'
+import type { AddressInfo } from 'node:net'
+import { createServer } from 'node:net'
+import { loadConfig, openDatabase } from '@todo/server'
 import { describe, expect, it } from 'vitest'
 import { runServer } from '../setup/process.js'
 
@@ -83,5 +85,31 @@ describe('configuration', () => {
     const lines = output().trim().split('\n')
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/^Invalid environment: PORT must be a whole number/)
+  })
+})
+
+describe('DATABASE_URL with sslmode=require', () => {
+  it('asks the server for TLS before anything else, and will not go on without it', async () => {
+    const firstMessages: Buffer[] = []
+    const fake = createServer((socket) => {
+      socket.once('data', (data) => {
+        firstMessages.push(data)
+        socket.end('N') // "no TLS here", as a server without SSL answers an SSLRequest
+      })
+    })
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve))
+    const { port } = fake.address() as AddressInfo
+    const database = await openDatabase({
+      kind: 'postgres',
+      url: `postgres://u:p@127.0.0.1:${port}/db?sslmode=require`,
+    })
+    try {
+      await expect(database.ping()).rejects.toThrow(/SSL/)
+      // An SSLRequest: length 8, then the code 80877103, before any startup message.
+      expect(firstMessages[0]?.readInt32BE(4)).toBe(80877103)
+    } finally {
+      await database.close()
+      fake.close()
+    }
   })
 })

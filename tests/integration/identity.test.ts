@@ -294,6 +294,17 @@ describe('a key server that misbehaves', () => {
     },
   )
 
+  it('answers 503 when nothing listens at the JWKS URL', async () => {
+    const api = await serverTrusting('http://127.0.0.1:1/jwks')
+    try {
+      const userId = newUserId()
+      const response = await request(api.url, 'GET', `/api/${userId}/tasks`, { token: await idpToken(userId) })
+      expect(response.status).toBe(503)
+    } finally {
+      await api.app.close()
+    }
+  })
+
   it('answers 503 after the fetch timeout when the key server hangs, at both doors, and keeps serving', async () => {
     const jwks = await startJwksServer('hang')
     const api = await serverTrusting(jwks.url)
