@@ -32,6 +32,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const app = Fastify({
     logger: { level: config.logLevel },
     bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
     // Batched tRPC GETs put every procedure name in one path segment.
     routerOptions: { maxParamLength: 5000 },
   })

@@ -117,6 +117,15 @@ const EnvSchema = z
     AUTH_SIGNING_KEY: privateJwk.optional(),
     AUTH_TOKEN_TTL: duration.default(3600),
     CORS_ORIGINS: origins.default(['http://localhost:3000']),
+    TRUST_PROXY: z
+      .string()
+      .transform((value): TrustProxy => {
+        if (value === 'true' || value === 'false') return value === 'true'
+        if (!/^\d+$/.test(value)) return value.split(',').map((address) => address.trim())
+        const hops = Number(value)
+        return (_address: string, hop: number) => hop < hops
+      })
+      .default(false),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000_000).default(1000),
   })
@@ -136,6 +145,9 @@ const EnvSchema = z
     }
   })
 
+/** Fastify's `trustProxy`: believe X-Forwarded-* from all, none, these addresses, or the nearest n hops. */
+type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean)
+
 /** Never echoed in an error: they may hold credentials. */
 const SECRET = new Set(['DATABASE_URL', 'AUTH_JWT_SECRET', 'AUTH_SIGNING_KEY'])
 
@@ -151,6 +163,7 @@ export interface Config {
     builtin: { signingKey: JWK | undefined; tokenTtlSeconds: number } | undefined
   }
   corsOrigins: string[]
+  trustProxy: TrustProxy
   logLevel: (typeof LOG_LEVELS)[number]
   /** Requests per minute per caller; 0 turns the limit off. */
   rateLimitPerMinute: number
@@ -196,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           : undefined,
     },
     corsOrigins: e.CORS_ORIGINS,
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
   }
