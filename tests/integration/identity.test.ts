@@ -53,21 +53,30 @@ describe.each(doors)('Better Auth tokens at the %s door', (_name, makeDoor) => {
 })
 
 describe('forged and misused tokens', () => {
-  /** Signs `claims` with Better Auth's real key, unless told otherwise. */
-  async function signed(
-    claims: Record<string, unknown>,
-    opts: { kid?: string; typ?: string; exp?: number | string } = {},
-  ) {
-    const { key, kid } = await betterAuth.signingKey()
-    const header = { alg: 'EdDSA', kid: opts.kid ?? kid, ...(opts.typ && { typ: opts.typ }) }
-    return new SignJWT(claims)
-      .setProtectedHeader(header)
-      .setIssuer(betterAuth.origin)
-      .setAudience(API_AUDIENCE)
-      .setIssuedAt()
-      .setExpirationTime(opts.exp ?? '10m')
-      .sign(key)
+  interface Forgery {
+    /** Signing key: Better Auth's own by default. */
+    key?: Parameters<SignJWT['sign']>[0]
+    header?: Record<string, unknown>
+    iss?: string
+    aud?: string
+    exp?: number | string | null
+    nbf?: string
   }
+
+  /** A token for `sub` with Better Auth's key, issuer and audience, except where told otherwise. */
+  async function forge(sub: string, f: Forgery = {}): Promise<string> {
+    const real = await betterAuth.signingKey()
+    const jwt = new SignJWT({ sub })
+      .setProtectedHeader({ alg: 'EdDSA', kid: real.kid, ...f.header } as { alg: string })
+      .setIssuer(f.iss ?? betterAuth.origin)
+      .setAudience(f.aud ?? API_AUDIENCE)
+      .setIssuedAt()
+    if (f.exp !== null) jwt.setExpirationTime(f.exp ?? '10m')
+    if (f.nbf) jwt.setNotBefore(f.nbf)
+    return jwt.sign(f.key ?? real.key)
+  }
+  const otherKey = async () => (await generateKeyPair('EdDSA', { crv: 'Ed25519' })).privateKey
+  const publicJwk = async () => (await betterAuth.signingKey()).publicJwk
 
   const attacks: [string, (sub: string) => Promise<string>][] = [
     [
@@ -77,122 +86,30 @@ describe('forged and misused tokens', () => {
     ],
     [
       'HS256 signed with the JWKS public key as the secret (key confusion)',
-      async (sub) => {
-        const { publicJwk } = await betterAuth.signingKey()
-        return new SignJWT({ sub })
-          .setProtectedHeader({ alg: 'HS256' })
-          .setIssuer(betterAuth.origin)
-          .setAudience(API_AUDIENCE)
-          .setExpirationTime('10m')
-          .sign(new TextEncoder().encode(JSON.stringify(publicJwk)))
-      },
+      async (sub) =>
+        forge(sub, {
+          header: { alg: 'HS256', kid: undefined },
+          key: new TextEncoder().encode(JSON.stringify(await publicJwk())),
+        }),
     ],
     [
       'HS256 signed with the raw public key bytes',
-      async (sub) => {
-        const { publicJwk } = await betterAuth.signingKey()
-        return new SignJWT({ sub })
-          .setProtectedHeader({ alg: 'HS256' })
-          .setIssuer(betterAuth.origin)
-          .setAudience(API_AUDIENCE)
-          .setExpirationTime('10m')
-          .sign(Buffer.from(publicJwk.x!, 'base64url'))
-      },
-    ],
-    [
-      'a wrong issuer',
       async (sub) =>
-        new SignJWT({ sub })
-          .setProtectedHeader({ alg: 'EdDSA', kid: (await betterAuth.signingKey()).kid })
-          .setIssuer('https://evil.example.com')
-          .setAudience(API_AUDIENCE)
-          .setExpirationTime('10m')
-          .sign((await betterAuth.signingKey()).key),
+        forge(sub, { header: { alg: 'HS256', kid: undefined }, key: Buffer.from((await publicJwk()).x!, 'base64url') }),
     ],
-    [
-      'a wrong audience',
-      async (sub) => {
-        const { key, kid } = await betterAuth.signingKey()
-        return new SignJWT({ sub })
-          .setProtectedHeader({ alg: 'EdDSA', kid })
-          .setIssuer(betterAuth.origin)
-          .setAudience('https://other-api.example.com')
-          .setExpirationTime('10m')
-          .sign(key)
-      },
-    ],
-    [
-      'the session-cache audience, typed as a JWT',
-      async (sub) => {
-        const { key, kid } = await betterAuth.signingKey()
-        return new SignJWT({ sub })
-          .setProtectedHeader({ alg: 'EdDSA', kid })
-          .setIssuer(betterAuth.origin)
-          .setAudience('better-auth:session-cache')
-          .setExpirationTime('10m')
-          .sign(key)
-      },
-    ],
-    ['an expired token', (sub) => signed({ sub }, { exp: Math.floor(Date.now() / 1000) - 60 })],
-    [
-      'nbf in the future',
-      async (sub) => {
-        const { key, kid } = await betterAuth.signingKey()
-        return new SignJWT({ sub })
-          .setProtectedHeader({ alg: 'EdDSA', kid })
-          .setIssuer(betterAuth.origin)
-          .setAudience(API_AUDIENCE)
-          .setNotBefore('5m')
-          .setExpirationTime('10m')
-          .sign(key)
-      },
-    ],
-    [
-      'an unknown kid',
-      async (sub) => {
-        const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
-        return new SignJWT({ sub })
-          .setProtectedHeader({ alg: 'EdDSA', kid: 'not-a-known-kid' })
-          .setIssuer(betterAuth.origin)
-          .setAudience(API_AUDIENCE)
-          .setExpirationTime('10m')
-          .sign(privateKey)
-      },
-    ],
-    [
-      'another key under the real kid',
-      async (sub) => {
-        const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
-        return new SignJWT({ sub })
-          .setProtectedHeader({ alg: 'EdDSA', kid: (await betterAuth.signingKey()).kid })
-          .setIssuer(betterAuth.origin)
-          .setAudience(API_AUDIENCE)
-          .setExpirationTime('10m')
-          .sign(privateKey)
-      },
-    ],
-    [
-      'no exp',
-      async (sub) => {
-        const { key, kid } = await betterAuth.signingKey()
-        return new SignJWT({ sub })
-          .setProtectedHeader({ alg: 'EdDSA', kid })
-          .setIssuer(betterAuth.origin)
-          .setAudience(API_AUDIENCE)
-          .sign(key)
-      },
-    ],
+    ['a wrong issuer', (sub) => forge(sub, { iss: 'https://evil.example.com' })],
+    ['a wrong audience', (sub) => forge(sub, { aud: 'https://other-api.example.com' })],
+    ['the session-cache audience, typed as a JWT', (sub) => forge(sub, { aud: 'better-auth:session-cache' })],
+    ['the session-cache type', (sub) => forge(sub, { header: { typ: 'better-auth.session-cache+jwt' } })],
+    ['an expired token', (sub) => forge(sub, { exp: Math.floor(Date.now() / 1000) - 60 })],
+    ['nbf in the future', (sub) => forge(sub, { nbf: '5m' })],
+    ['no exp', (sub) => forge(sub, { exp: null })],
+    ['an unknown kid', async (sub) => forge(sub, { header: { kid: 'not-a-known-kid' }, key: await otherKey() })],
+    ['another key under the real kid', async (sub) => forge(sub, { key: await otherKey() })],
     [
       'an issuer nobody configured',
-      async (sub) => {
-        const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' })
-        return new SignJWT({ sub })
-          .setProtectedHeader({ alg: 'EdDSA' })
-          .setIssuer('https://unknown-issuer.example.com')
-          .setAudience(API_AUDIENCE)
-          .setExpirationTime('10m')
-          .sign(privateKey)
-      },
+      async (sub) =>
+        forge(sub, { iss: 'https://unknown-issuer.example.com', header: { kid: undefined }, key: await otherKey() }),
     ],
   ]
 
@@ -219,7 +136,7 @@ describe('forged and misused tokens', () => {
 
   it('accepts a token signed with the real key and the right claims (the forgeries above are refused for their claims)', async () => {
     const userId = newUserId()
-    const token = await signed({ sub: userId })
+    const token = await forge(userId)
     expect((await request(server.url, 'GET', `/api/${userId}/tasks`, { token })).status).toBe(200)
   })
 })
