@@ -29,6 +29,56 @@ export type TodoRouter = TRPCBuiltRouter<
     transformer: false
   },
   {
+    auth: {
+      register: TRPCMutationProcedure<{
+        input: {
+          email: string
+          password: string
+          name?: string | undefined
+        }
+        output: {
+          user: {
+            id: string
+            email: string | null
+            name: string | null
+            created_at: string
+          }
+          token: string
+          expires_at: string
+        }
+        meta: object
+        errorShape: TodoErrorShape
+      }>
+      login: TRPCMutationProcedure<{
+        input: {
+          email: string
+          password: string
+        }
+        output: {
+          user: {
+            id: string
+            email: string | null
+            name: string | null
+            created_at: string
+          }
+          token: string
+          expires_at: string
+        }
+        meta: object
+        errorShape: TodoErrorShape
+      }>
+      me: TRPCQueryProcedure<{
+        input: void
+        output: {
+          id: string
+          email: string | null
+          name: string | null
+          created_at: string
+        }
+        meta: object
+        errorShape: TodoErrorShape
+      }>
+    }
     tasks: {
       create: TRPCMutationProcedure<{
         input: {
