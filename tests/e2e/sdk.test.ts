@@ -74,6 +74,24 @@ describe('SDK tRPC client (createTodoClient) against a live server', () => {
     expect(gone).toMatchObject({ code: 'NOT_FOUND', status: 404 })
   })
 
+  it('registers, signs in and reads the user with the built-in issuer', async () => {
+    let token: string | null = null
+    const client = createTodoClient({ baseUrl: server.url, getToken: () => token })
+    const email = `${randomUUID()}@example.com`
+    const registered = await client.auth.register.mutate({ email, password: 'correct horse', name: 'Ada' })
+    expect(registered.user).toMatchObject({ email, name: 'Ada' })
+    const session = await client.auth.login.mutate({ email, password: 'correct horse' })
+    token = session.token
+    expect(await client.auth.me.query()).toEqual(registered.user)
+    await client.tasks.create.mutate({ user_id: session.user.id, title: 'Mine' })
+    expect(await client.tasks.list.query({ user_id: session.user.id })).toHaveLength(1)
+
+    const taken = toTodoApiError(await rejection(client.auth.register.mutate({ email, password: 'another one' })))
+    expect(taken).toMatchObject({ code: 'CONFLICT', status: 409 })
+    const wrong = toTodoApiError(await rejection(client.auth.login.mutate({ email, password: 'wrong password' })))
+    expect(wrong).toMatchObject({ code: 'UNAUTHORIZED', status: 401 })
+  })
+
   it('sends the calls of one tick in one request, with the bearer token', async () => {
     const user = await newUser()
     const { fetch, requests } = countingFetch()
@@ -187,6 +205,25 @@ describe('SDK REST client (createTodoRestClient) against a live server', () => {
     const gone = await api.GET('/{user_id}/tasks/{id}', { params: { path: { ...path, id } } })
     expect(gone.data).toBeUndefined()
     expect(gone.error).toMatchObject({ code: 'NOT_FOUND', status: 404 })
+  })
+
+  it('registers, signs in and reads the user with the built-in issuer', async () => {
+    let token: string | undefined
+    const api = createTodoRestClient({ baseUrl: server.url, getToken: () => token })
+    const email = `${randomUUID()}@example.com`
+    const registered = await api.POST('/auth/register', { body: { email, password: 'correct horse' } })
+    expect(registered.response.status).toBe(201)
+    const login = await api.POST('/auth/login', { body: { email, password: 'correct horse' } })
+    if (login.error) throw login.error
+    token = login.data.token
+    const me = await api.GET('/auth/me')
+    expect(me.data).toEqual(registered.data?.user)
+
+    const taken = await api.POST('/auth/register', { body: { email, password: 'another one' } })
+    expect(taken.error).toMatchObject({ code: 'CONFLICT', status: 409 })
+    token = undefined
+    const anonymous = await api.GET('/auth/me')
+    expect(anonymous.error).toMatchObject({ code: 'UNAUTHORIZED', status: 401 })
   })
 
   it('returns every error answer as a TodoApiError value, never thrown', async () => {
