@@ -54,6 +54,8 @@ export const SessionSchema = z
 export type Session = z.infer<typeof SessionSchema>
 
 const common = { tags: ['auth'] }
+/** Where the built-in issuer is turned off (`AUTH_BUILTIN=false`) its routes answer 404. */
+const issuerOff = 'NOT_FOUND'
 
 /** REST routes of the built-in issuer's `auth` procedures. */
 export const authRoutes = defineRoutes({
@@ -67,6 +69,7 @@ export const authRoutes = defineRoutes({
       protect: false,
     },
     successStatus: 201,
+    errors: ['CONFLICT', issuerOff],
   },
   login: {
     openapi: {
@@ -77,6 +80,7 @@ export const authRoutes = defineRoutes({
       description: 'The same 401 for an unknown email and a wrong password.',
       protect: false,
     },
+    errors: ['UNAUTHORIZED', issuerOff],
   },
   me: {
     openapi: {
@@ -87,5 +91,6 @@ export const authRoutes = defineRoutes({
       description: 'Works with a token of any trusted issuer.',
       protect: true,
     },
+    errors: ['NOT_FOUND'],
   },
 })

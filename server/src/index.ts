@@ -1,5 +1,5 @@
 export { type BuildOptions, buildApp } from './app.js'
 export { type Database, openDatabase } from './db/database.js'
 export { type Config, ConfigError, type DatabaseConfig, loadConfig } from './env.js'
-export { buildOpenApiDocument } from './openapi.js'
+export { buildOpenApiDocument, openApiDocumentText } from './openapi.js'
 export { type AppRouter, appRouter, createCaller } from './trpc/router.js'
