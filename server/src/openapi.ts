@@ -104,7 +104,20 @@ export function buildOpenApiDocument(router: AppRouter): OpenAPIObject {
         }),
     ),
   }
+  openResponses(document.components.schemas)
   return document
+}
+
+/**
+ * zod writes `additionalProperties: false` on the objects the API answers with, but the
+ * contract may add fields to them: a client validating strictly would break on the next
+ * version. Responses are documented open; request bodies stay as they are.
+ */
+function openResponses(schema: unknown): void {
+  if (typeof schema !== 'object' || schema === null) return
+  const node = schema as Record<string, unknown>
+  if (node.additionalProperties === false) delete node.additionalProperties
+  for (const value of Object.values(node)) openResponses(value)
 }
 
 /** The success response under the status the server answers with. */

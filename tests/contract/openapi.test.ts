@@ -90,6 +90,10 @@ describe('contracts/openapi.json', () => {
     expect(document.components.responses.TooManyRequests.headers).toHaveProperty('Retry-After')
   })
 
+  it('leaves the objects the API answers with open to new fields, as the contract allows', () => {
+    expect(JSON.stringify(document.components?.schemas)).not.toContain('"additionalProperties":false')
+  })
+
   it('lets PATCH …/complete go without a body, and no other', () => {
     const bodies = restRoutes
       .filter(([, meta]) => operationOf(meta.openapi).requestBody)
