@@ -7,7 +7,7 @@ import { text } from './text.js'
  * so `"false"` would then parse as `true` at both doors. It does not look inside a pipe.
  * @see https://github.com/mcampa/trpc-to-openapi/blob/master/src/utils/zod.ts (`coerceSchema`)
  */
-export function exact<T extends boolean | number>(schema: z.ZodType<T>) {
+export function exact<T extends z.ZodType<boolean | number, boolean | number>>(schema: T) {
   return schema.transform((value) => value)
 }
 

@@ -21,7 +21,7 @@ export const ErrorCodeSchema = z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, .
 
 /** One problem with the input: where (`path` of field names and indexes) and what. */
 export const ValidationIssueSchema = z.object({
-  path: z.array(z.union([z.string(), z.number()])),
+  path: z.array(z.union([z.string(), z.number()])).describe('Field names and array indexes down to the field.'),
   message: z.string(),
 })
 export type ValidationIssue = z.infer<typeof ValidationIssueSchema>
@@ -29,7 +29,7 @@ export type ValidationIssue = z.infer<typeof ValidationIssueSchema>
 /** The body of every REST error. */
 export const ErrorSchema = z
   .object({
-    code: ErrorCodeSchema,
+    code: ErrorCodeSchema.describe('Stable; branch on this.'),
     message: z.string().describe('For people; may change.'),
     issues: z.array(ValidationIssueSchema).optional().describe('On validation errors: the offending fields.'),
   })

@@ -22,14 +22,14 @@ export const TaskSchema = z
   .object({
     id: TaskIdSchema,
     user_id: z.string().describe('Owner of the task.'),
-    title: z.string(),
-    description: z.string().nullable(),
-    completed: z.boolean(),
+    title: z.string().describe('Trimmed; 1 to 200 characters.'),
+    description: z.string().nullable().describe('Up to 1000 characters, or `null`.'),
+    completed: z.boolean().describe('Whether the task is done.'),
     completed_at: IsoDateTimeSchema.nullable().describe(
       'When the task became completed; `null` exactly when it is not completed.',
     ),
-    created_at: IsoDateTimeSchema,
-    updated_at: IsoDateTimeSchema,
+    created_at: IsoDateTimeSchema.describe('When the task was created.'),
+    updated_at: IsoDateTimeSchema.describe('When the task last changed.'),
   })
   .meta({ id: 'Task' })
 export type Task = z.infer<typeof TaskSchema>
@@ -68,17 +68,17 @@ export type SortOrder = z.infer<typeof SortOrderSchema>
 
 export const ListTasksInputSchema = z.object({
   user_id: UserIdSchema,
-  completed: exact(z.boolean()).optional().describe('Only completed (true) or pending (false) tasks.'),
+  completed: exact(z.boolean()).describe('Only completed (true) or pending (false) tasks.').optional(),
   sort: TaskSortSchema.default('created_at').describe('Sort key; ties are broken by id.'),
-  order: SortOrderSchema.optional().describe('Default: `desc` (newest first) for the time sorts, `asc` for `title`.'),
+  order: SortOrderSchema.describe('Default: `desc` (newest first) for the time sorts, `asc` for `title`.').optional(),
   limit: exact(z.int().min(1).max(LIST_LIMIT_MAX))
     .default(LIST_LIMIT_DEFAULT)
     .describe(`Page size, 1 to ${LIST_LIMIT_MAX}.`),
   cursor: z
     .string()
     .max(2048)
-    .optional()
-    .describe('Opaque position from the previous page (`next_cursor`, or the `Link: rel="next"` header).'),
+    .describe('Opaque position from the previous page (`next_cursor`, or the `Link: rel="next"` header).')
+    .optional(),
 })
 export type ListTasksInput = z.input<typeof ListTasksInputSchema>
 
@@ -98,12 +98,22 @@ export type TaskPage = z.infer<typeof TaskPageSchema>
 
 const task = '/{user_id}/tasks/{id}'
 const common = { tags: ['tasks'], protect: true }
+/** Errors of the task routes: another user's `user_id` in the path is 403; a task not the caller's is 404. */
+const own = ['FORBIDDEN'] as const
+const ownTask = ['FORBIDDEN', 'NOT_FOUND'] as const
 
 /** REST routes of the `tasks` procedures, paths exactly as in the contract. */
 export const taskRoutes = defineRoutes({
   create: {
-    openapi: { ...common, method: 'POST', path: '/{user_id}/tasks', summary: 'Create a task' },
+    openapi: {
+      ...common,
+      method: 'POST',
+      path: '/{user_id}/tasks',
+      summary: 'Create a task',
+      description: 'Creates a pending task owned by the caller and answers it with 201.',
+    },
     successStatus: 201,
+    errors: own,
   },
   list: {
     openapi: {
@@ -112,9 +122,25 @@ export const taskRoutes = defineRoutes({
       path: '/{user_id}/tasks',
       summary: 'List tasks',
       description: 'Newest first by default. When a next page exists the response carries `Link: <…>; rel="next"`.',
+      responseHeaders: z.object({
+        Link: z
+          .string()
+          .optional()
+          .describe('`<url>; rel="next"`: the same query for the next page; absent on the last page.'),
+      }),
     },
+    errors: own,
   },
-  get: { openapi: { ...common, method: 'GET', path: task, summary: 'Get a task' } },
+  get: {
+    openapi: {
+      ...common,
+      method: 'GET',
+      path: task,
+      summary: 'Get a task',
+      description: "One of the caller's tasks. Another user's task is 404, as if it did not exist.",
+    },
+    errors: ownTask,
+  },
   update: {
     openapi: {
       ...common,
@@ -123,10 +149,18 @@ export const taskRoutes = defineRoutes({
       summary: 'Update a task',
       description: 'Changes the fields given (at least one of title, description, completed).',
     },
+    errors: ownTask,
   },
   delete: {
-    openapi: { ...common, method: 'DELETE', path: task, summary: 'Delete a task' },
+    openapi: {
+      ...common,
+      method: 'DELETE',
+      path: task,
+      summary: 'Delete a task',
+      description: 'Deletes the task for good and answers 204 with no body.',
+    },
     successStatus: 204,
+    errors: ownTask,
   },
   complete: {
     openapi: {
@@ -136,5 +170,7 @@ export const taskRoutes = defineRoutes({
       summary: 'Complete or reopen a task',
       description: 'With no body (or `{}`) toggles `completed`; with `{"completed": true|false}` sets it.',
     },
+    errors: ownTask,
+    optionalBody: true,
   },
 })

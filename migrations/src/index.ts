@@ -3,6 +3,8 @@ import { type Migration, type MigrationResultSet, Migrator } from 'kysely/migrat
 import * as createUsers from './versions/2026_11_23_000001_create_users.js'
 import * as createTasks from './versions/2026_11_23_000002_create_tasks.js'
 import * as tasksCompletedAt from './versions/2026_11_23_000003_tasks_completed_at.js'
+import * as createCredentials from './versions/2026_11_23_000004_create_credentials.js'
+import * as createSigningKeys from './versions/2026_11_23_000005_create_signing_keys.js'
 
 /**
  * Every migration, by name, in order. Listed statically: a folder scan cannot import
@@ -12,6 +14,8 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_000001_create_users': createUsers,
   '2026_11_23_000002_create_tasks': createTasks,
   '2026_11_23_000003_tasks_completed_at': tasksCompletedAt,
+  '2026_11_23_000004_create_credentials': createCredentials,
+  '2026_11_23_000005_create_signing_keys': createSigningKeys,
 }
 
 function migrator(db: Kysely<any>): Migrator {

@@ -21,7 +21,12 @@ const externalPackages = {
 await rm(`${root}dist`, { recursive: true, force: true })
 const result = await build({
   absWorkingDir: root,
-  entryPoints: { main: 'src/main.ts', 'cli/migrate': 'src/cli/migrate.ts', 'cli/token': 'src/cli/token.ts' },
+  entryPoints: {
+    main: 'src/main.ts',
+    'cli/migrate': 'src/cli/migrate.ts',
+    'cli/token': 'src/cli/token.ts',
+    'cli/keygen': 'src/cli/keygen.ts',
+  },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -1,6 +1,8 @@
 import cors from '@fastify/cors'
 import { migrateToLatest } from '@todo/migrations'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { createBuiltinIssuer } from './auth/builtin-issuer.js'
+import { jwksIssuer } from './auth/jwks-issuer.js'
 import { createUserProvisioner } from './auth/provision.js'
 import { cacheVerifiedTokens } from './auth/token-cache.js'
 import { createAuthenticator, sharedSecretIssuer, type TrustedIssuer } from './auth/verify-token.js'
@@ -11,6 +13,7 @@ import { dbPlugin } from './plugins/db.js'
 import { docsPlugin } from './plugins/docs.js'
 import { errorsPlugin } from './plugins/errors.js'
 import { healthPlugin } from './plugins/health.js'
+import { jwksPlugin } from './plugins/jwks.js'
 import { openApiPlugin } from './plugins/openapi.js'
 import { trpcPlugin } from './plugins/trpc.js'
 import { createRateLimiter } from './rate-limit.js'
@@ -30,6 +33,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const app = Fastify({
     logger: { level: config.logLevel },
     bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
     // Batched tRPC GETs put every procedure name in one path segment.
     routerOptions: { maxParamLength: 5000 },
   })
@@ -41,15 +45,27 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     }))
   if (!opts.database && database.embedded) await migrateToLatest(database.db)
 
+  const { auth } = config
+  const issuer = auth.builtin && createBuiltinIssuer(database.db, auth.builtin)
+  if (auth.builtin && !auth.builtin.signingKey && config.production) {
+    app.log.warn('AUTH_SIGNING_KEY is not set: the built-in issuer signs with a key kept in the database')
+  }
+  // Judged by `iss` first; the shared secret takes the HS256 tokens no other issuer claims.
   const issuers: TrustedIssuer[] = []
-  if (config.auth.jwtSecret) issuers.push(sharedSecretIssuer(config.auth.jwtSecret))
-  if (issuers.length === 0) app.log.warn('No token issuer is configured: every task call will answer 401')
+  if (issuer) issuers.push(issuer.trusted)
+  if (auth.jwks) issuers.push(jwksIssuer(auth.jwks))
+  if (auth.jwtSecret) issuers.push(sharedSecretIssuer(auth.jwtSecret))
+  if (issuers.length === 0) app.log.warn('No token issuer is trusted: every task call will answer 401')
 
   const services: Services = {
     db: database.db,
     authenticate: cacheVerifiedTokens(
-      createAuthenticator(issuers, (detail) => app.log.debug({ detail }, 'token refused')),
+      createAuthenticator(issuers, {
+        refused: (detail) => app.log.debug({ detail }, 'token refused'),
+        unavailable: (error) => app.log.warn({ err: error }, 'identity provider keys unavailable'),
+      }),
     ),
+    issuer: issuer || undefined,
     provisionUser: createUserProvisioner(database.db),
     rateLimiter: config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : undefined,
   }
@@ -71,6 +87,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     document: buildOpenApiDocument(appRouter),
   })
   await app.register(healthPlugin)
+  await app.register(jwksPlugin, { issuer: issuer || undefined })
   await app.register(docsPlugin, { specUrl: '/api/openapi.json' })
   await app.ready()
   return app

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
+import type { JWK } from 'jose'
 import { z } from 'zod'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -51,22 +52,104 @@ function isOrigin(value: string): boolean {
   }
 }
 
-const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: integer(0, 65535).default(8000),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z.string().default('file:./.data').transform(parseDatabaseUrl),
-  AUTH_JWT_SECRET: z
-    .string()
-    .refine((secret) => Buffer.byteLength(secret, 'utf8') >= 32, 'must be at least 32 bytes')
-    .optional(),
-  CORS_ORIGINS: origins.default(['http://localhost:3000']),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
-  RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000_000).default(1000),
-})
+/** Asymmetric JWS algorithms an external issuer may be allowed (never `none` or HMAC). */
+const ASYMMETRIC_ALGORITHMS = ['EdDSA', 'ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
+
+const list = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+)
+
+/** `3600`, `90s`, `15m`, `1h`, `7d` → seconds. */
+const duration = z
+  .string()
+  .regex(/^\d+\s*[smhd]?$/, 'must be a number of seconds or a duration such as 15m, 1h, 7d')
+  .transform((value) => {
+    const unit = value.at(-1) ?? ''
+    const seconds = { s: 1, m: 60, h: 3600, d: 86_400 }[unit]
+    return seconds ? Number.parseInt(value, 10) * seconds : Number(value)
+  })
+  .pipe(
+    z
+      .number()
+      .min(60, 'must be at least a minute')
+      .max(30 * 86_400, 'must be at most 30 days'),
+  )
+
+const privateJwk = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON Web Key (see `pnpm auth:keygen`)' })
+      return z.NEVER
+    }
+  })
+  .pipe(
+    z.looseObject(
+      { kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), d: z.string(), kid: z.string().optional() },
+      {
+        error: 'must be a private Ed25519 JSON Web Key (see `pnpm auth:keygen`)',
+      },
+    ),
+  )
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: integer(0, 65535).default(8000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATABASE_URL: z.string().default('file:./.data').transform(parseDatabaseUrl),
+    AUTH_JWT_SECRET: z
+      .string()
+      .refine((secret) => Buffer.byteLength(secret, 'utf8') >= 32, 'must be at least 32 bytes')
+      .optional(),
+    AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    AUTH_ISSUER: z.string().min(1).optional(),
+    AUTH_AUDIENCE: list.pipe(z.array(z.string()).min(1, 'must name at least one audience')).optional(),
+    AUTH_ALGORITHMS: list
+      .pipe(z.array(z.enum(ASYMMETRIC_ALGORITHMS, `must be among ${ASYMMETRIC_ALGORITHMS.join(', ')}`)).min(1))
+      .default(['EdDSA']),
+    AUTH_BUILTIN: z.enum(['true', 'false'], 'must be true or false').default('true'),
+    AUTH_SIGNING_KEY: privateJwk.optional(),
+    AUTH_TOKEN_TTL: duration.default(3600),
+    CORS_ORIGINS: origins.default(['http://localhost:3000']),
+    TRUST_PROXY: z
+      .string()
+      .transform((value): TrustProxy => {
+        if (value === 'true' || value === 'false') return value === 'true'
+        if (!/^\d+$/.test(value)) return value.split(',').map((address) => address.trim())
+        const hops = Number(value)
+        return (_address: string, hop: number) => hop < hops
+      })
+      .default(false),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000_000).default(1000),
+  })
+  .superRefine((env, ctx) => {
+    // An external issuer is trusted only with its issuer and audience pinned.
+    const external = ['AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE'] as const
+    if (external.some((name) => env[name] !== undefined)) {
+      for (const name of external) {
+        if (env[name] === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [name],
+            message: `must be set with ${external.filter((n) => n !== name).join(' and ')}`,
+          })
+        }
+      }
+    }
+  })
+
+/** Fastify's `trustProxy`: believe X-Forwarded-* from all, none, these addresses, or the nearest n hops. */
+type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean)
 
 /** Never echoed in an error: they may hold credentials. */
-const SECRET = new Set(['DATABASE_URL', 'AUTH_JWT_SECRET'])
+const SECRET = new Set(['DATABASE_URL', 'AUTH_JWT_SECRET', 'AUTH_SIGNING_KEY'])
 
 /** The server's configuration: read once, at start, from the environment. */
 export interface Config {
@@ -74,8 +157,13 @@ export interface Config {
   port: number
   host: string
   database: DatabaseConfig
-  auth: { jwtSecret: string | undefined }
+  auth: {
+    jwtSecret: string | undefined
+    jwks: { jwksUrl: string; issuer: string; audience: string[]; algorithms: string[] } | undefined
+    builtin: { signingKey: JWK | undefined; tokenTtlSeconds: number } | undefined
+  }
   corsOrigins: string[]
+  trustProxy: TrustProxy
   logLevel: (typeof LOG_LEVELS)[number]
   /** Requests per minute per caller; 0 turns the limit off. */
   rateLimitPerMinute: number
@@ -93,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0])
-      const shown = SECRET.has(name) ? '' : ` (got ${JSON.stringify(env[name])})`
+      const shown = SECRET.has(name) || env[name] === undefined ? '' : ` (got ${JSON.stringify(env[name])})`
       return `${name} ${issue.message}${shown}`
     })
     throw new ConfigError(`Invalid environment: ${problems.join('; ')}`)
@@ -104,8 +192,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     database: e.DATABASE_URL,
-    auth: { jwtSecret: e.AUTH_JWT_SECRET },
+    auth: {
+      jwtSecret: e.AUTH_JWT_SECRET,
+      jwks:
+        e.AUTH_JWKS_URL && e.AUTH_ISSUER && e.AUTH_AUDIENCE
+          ? {
+              jwksUrl: e.AUTH_JWKS_URL,
+              issuer: e.AUTH_ISSUER,
+              audience: e.AUTH_AUDIENCE,
+              algorithms: e.AUTH_ALGORITHMS,
+            }
+          : undefined,
+      builtin:
+        e.AUTH_BUILTIN === 'true'
+          ? { signingKey: e.AUTH_SIGNING_KEY as JWK | undefined, tokenTtlSeconds: e.AUTH_TOKEN_TTL }
+          : undefined,
+    },
     corsOrigins: e.CORS_ORIGINS,
+    trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
   }

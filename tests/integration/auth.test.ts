@@ -58,6 +58,24 @@ describe.each(doors)('authentication at the %s door', (name, makeDoor) => {
   })
 })
 
+describe('user ids that need escaping in a path', () => {
+  const server = useServer()
+
+  it.each(['auth0|5f7c8ec7c33c6c004bbafe82', 'google-oauth2|1234', 'user name/with slash', 'üñíçødé', 'a%20b'])(
+    'serves the user %j at both doors',
+    async (id) => {
+      const token = await tokenFor(id)
+      for (const [, makeDoor] of doors) {
+        const door = makeDoor(server.url, token)
+        const created = await door.create({ user_id: id, title: 'escaped' })
+        expect(created.data?.user_id).toBe(id)
+        expect((await door.get({ user_id: id, id: created.data!.id })).status).toBe(200)
+        expect((await door.list({ user_id: `${id}x` })).status).toBe(403)
+      }
+    },
+  )
+})
+
 describe('the 401 of the REST door', () => {
   const server = useServer()
   const path = () => `/api/${newUserId()}/tasks`

@@ -4,7 +4,7 @@ import { newUser } from '../setup/auth.js'
 import { testDatabase } from '../setup/database.js'
 import { type Door, doors } from '../setup/doors.js'
 import { request } from '../setup/http.js'
-import { useServer } from '../setup/server.js'
+import { startServer, useServer } from '../setup/server.js'
 
 /** Inserts `count` tasks straight into the database, one millisecond apart (some share one). */
 async function seedTasks(userId: string, count: number): Promise<void> {
@@ -112,6 +112,23 @@ describe('the Link header of GET /api/{user_id}/tasks', () => {
     const second = await request(server.url, 'GET', next.pathname + next.search, { token: user.token })
     expect(second.body.map((t: Task) => t.title)).toEqual(['task 003', 'task 004'])
     expect(second.headers.get('link')).toBeNull()
+  })
+
+  it('names the public address behind a trusted proxy', async () => {
+    const behindProxy = await startServer({ TRUST_PROXY: 'true' })
+    try {
+      const user = await newUser()
+      await seedTasks(user.id, 2)
+      const response = await request(behindProxy.url, 'GET', `/api/${user.id}/tasks?limit=1`, {
+        token: user.token,
+        headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com' },
+      })
+      expect(response.headers.get('link')).toMatch(
+        new RegExp(`^<https://api\\.example\\.com/api/${user.id}/tasks\\?limit=1&cursor=`),
+      )
+    } finally {
+      await behindProxy.app.close()
+    }
   })
 
   it('defaults to 100 tasks a page', async () => {

@@ -6,6 +6,7 @@ import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../env.js'
+import { lockDataDir } from './data-dir-lock.js'
 import type { DB } from './schema.js'
 
 /** An open database: PostgreSQL through `pg`, or the embedded PGlite. */
@@ -24,13 +25,20 @@ export interface OpenOptions {
 }
 
 export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {}): Promise<Database> {
-  const dialect = config.kind === 'postgres' ? postgresDialect(config.url, opts) : await pgliteDialect(config.dataDir)
-  const db = new Kysely<DB>({ dialect })
+  const release = config.kind === 'pglite' && config.dataDir ? lockDataDir(config.dataDir) : () => {}
+  let db: Kysely<DB>
+  try {
+    const dialect = config.kind === 'postgres' ? postgresDialect(config.url, opts) : await pgliteDialect(config.dataDir)
+    db = new Kysely<DB>({ dialect })
+  } catch (error) {
+    release()
+    throw error
+  }
   return {
     db,
     embedded: config.kind === 'pglite',
     ping: (timeoutMs = 2000) => withTimeout(sql`select 1`.execute(db), timeoutMs).then(() => {}),
-    close: () => db.destroy(),
+    close: () => db.destroy().finally(release),
   }
 }
 

@@ -23,8 +23,28 @@ export interface TasksTable {
   updated_at: Generated<Date>
 }
 
+/** Built-in issuer accounts. */
+export interface CredentialsTable {
+  user_id: string
+  /** Normalised: trimmed, lower case. */
+  email: string
+  /** `scrypt$…`, see auth/password.ts. */
+  password_hash: string
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface SigningKeysTable {
+  kid: string
+  /** Private Ed25519 JWK, JSON. */
+  private_jwk: string
+  created_at: Generated<Date>
+}
+
 /** The tables, as `migrations/` leaves them. */
 export interface DB {
   users: UsersTable
   tasks: TasksTable
+  credentials: CredentialsTable
+  signing_keys: SigningKeysTable
 }

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
+import type { BuiltinIssuer } from '../auth/builtin-issuer.js'
 import type { UserProvisioner } from '../auth/provision.js'
 import type { Identity } from '../db/queries/users.js'
 import type { DB } from '../db/schema.js'
@@ -13,6 +14,8 @@ export interface Services {
   provisionUser: UserProvisioner
   /** Absent when rate limiting is off. */
   rateLimiter: RateLimiter | undefined
+  /** The server's own issuer; absent when turned off. */
+  issuer: BuiltinIssuer | undefined
 }
 
 /** Which door a call came through. */

@@ -49,7 +49,10 @@ const isAuthed = t.middleware(async ({ ctx, next }) => {
   try {
     user = await ctx.identity()
   } catch (error) {
-    if (error instanceof AuthError) throw new TRPCError({ code: 'UNAUTHORIZED', message: error.message, cause: error })
+    if (error instanceof AuthError) {
+      const code = error.reason === 'unavailable' ? 'SERVICE_UNAVAILABLE' : 'UNAUTHORIZED'
+      throw new TRPCError({ code, message: error.message, cause: error })
+    }
     throw error
   }
   await ctx.provisionUser(user)
@@ -59,10 +62,29 @@ const isAuthed = t.middleware(async ({ ctx, next }) => {
 export const authedProcedure = publicProcedure.use(isAuthed)
 
 /**
+ * REST path parameters arrive as the client percent-encoded them (trpc-to-openapi does not
+ * decode them): `/api/auth0%7C42/tasks` is the user `auth0|42`.
+ */
+const decodedRestPath = t.middleware(async ({ ctx, getRawInput, next }) => {
+  if (ctx.transport !== 'rest') return next()
+  const raw = await getRawInput()
+  const userId = (raw as { user_id?: unknown } | undefined)?.user_id
+  if (typeof userId !== 'string' || !userId.includes('%')) return next()
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(userId)
+  } catch {
+    return next()
+  }
+  return next({ getRawInput: async () => ({ ...(raw as object), user_id: decoded }) })
+})
+
+/**
  * For paths under `/{user_id}`: the path must name the caller (403 otherwise), checked
  * before the rest of the input is looked at.
  */
 export const userScopedProcedure = authedProcedure
+  .use(decodedRestPath)
   .input(z.object({ user_id: UserIdSchema }))
   .use(({ ctx, input, next }) => {
     if (input.user_id !== ctx.user.id) {

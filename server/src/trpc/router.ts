@@ -1,9 +1,11 @@
 import type { RouteMeta } from '@todo/contracts'
 import type { AnyTRPCProcedure } from '@trpc/server'
 import { createCallerFactory, router } from './init.js'
+import { authRouter } from './routers/auth.js'
 import { tasksRouter } from './routers/tasks.js'
 
 export const appRouter = router({
+  auth: authRouter,
   tasks: tasksRouter,
 })
 

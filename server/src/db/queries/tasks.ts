@@ -96,39 +96,29 @@ export async function listTasksForUser(
   return { tasks, next: more && last ? { value: last[sort], id: last.id } : undefined }
 }
 
-/** Changes the given fields; `undefined` leaves a field alone. */
+/** What an update changes; `undefined` leaves a field alone. */
+export interface TaskPatch {
+  title?: string | undefined
+  description?: string | null | undefined
+  /** `'toggle'` flips it within the statement, so concurrent flips never lose one. */
+  completed?: boolean | 'toggle' | undefined
+}
+
+/** Changes the given fields of the user's task in one statement; `undefined` when there is no such task. */
 export async function updateTaskForUser(
   db: Kysely<DB>,
   userId: string,
   id: string,
-  patch: { title?: string | undefined; description?: string | null | undefined; completed?: boolean | undefined },
+  patch: TaskPatch,
 ): Promise<Task | undefined> {
   const row = await db
     .updateTable('tasks')
     .set((eb) => ({
       ...(patch.title !== undefined && { title: patch.title }),
       ...(patch.description !== undefined && { description: patch.description }),
-      ...(patch.completed !== undefined && { completed: patch.completed }),
-      updated_at: eb.fn('now'),
-    }))
-    .where('user_id', '=', userId)
-    .where('id', '=', id)
-    .returning(TASK_COLUMNS)
-    .executeTakeFirst()
-  return row && toTask(row)
-}
-
-/** Sets `completed`, or flips it when `completed` is undefined: one statement, so concurrent flips never lose one. */
-export async function completeTaskForUser(
-  db: Kysely<DB>,
-  userId: string,
-  id: string,
-  completed: boolean | undefined,
-): Promise<Task | undefined> {
-  const row = await db
-    .updateTable('tasks')
-    .set((eb) => ({
-      completed: completed ?? eb.not(eb.ref('completed')),
+      ...(patch.completed !== undefined && {
+        completed: patch.completed === 'toggle' ? eb.not(eb.ref('completed')) : patch.completed,
+      }),
       updated_at: eb.fn('now'),
     }))
     .where('user_id', '=', userId)

@@ -36,3 +36,21 @@ export async function upsertUser(db: Kysely<DB>, identity: Identity): Promise<vo
     )
     .execute()
 }
+
+export interface UserRecord {
+  id: string
+  email: string | null
+  name: string | null
+  created_at: Date
+}
+
+export async function findUserById(db: Kysely<DB>, id: string): Promise<UserRecord | undefined> {
+  return db.selectFrom('users').select(['id', 'email', 'name', 'created_at']).where('id', '=', id).executeTakeFirst()
+}
+
+export async function insertUser(
+  db: Kysely<DB>,
+  user: { id: string; email: string; name: string | null },
+): Promise<UserRecord> {
+  return db.insertInto('users').values(user).returning(['id', 'email', 'name', 'created_at']).executeTakeFirstOrThrow()
+}

@@ -12,7 +12,6 @@ import {
 import { TRPCError } from '@trpc/server'
 import { z } from 'zod'
 import {
-  completeTaskForUser,
   deleteTaskForUser,
   findTaskForUser,
   insertTask,
@@ -93,6 +92,6 @@ export const tasksRouter = router({
     .input(CompleteTaskInputSchema)
     .output(TaskSchema)
     .mutation(async ({ ctx, input }) =>
-      found(await completeTaskForUser(ctx.db, ctx.user.id, input.id, input.completed)),
+      found(await updateTaskForUser(ctx.db, ctx.user.id, input.id, { completed: input.completed ?? 'toggle' })),
     ),
 })

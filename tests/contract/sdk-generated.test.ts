@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs'
+import type { RouterInputs, RouterOutputs, TodoClient, TodoRouter } from '@todo/client-sdk'
+import type { AppRouter } from '@todo/server'
+import type { TRPCClient } from '@trpc/client'
+import type { inferRouterError, inferRouterInputs, inferRouterOutputs } from '@trpc/server'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import {
+  GENERATED_FILES,
+  readOpenApiDocument,
+  renderOpenApiTypes,
+  renderRouterTypes,
+} from '../../client-sdk/scripts/codegen.js'
+
+const STALE = 'is stale: run `pnpm generate`'
+
+describe('client-sdk/src/generated', () => {
+  it('openapi.ts is what openapi-typescript makes of the committed document', async () => {
+    const expected = await renderOpenApiTypes(readOpenApiDocument())
+    expect(readFileSync(GENERATED_FILES.openapi, 'utf8'), `openapi.ts ${STALE}`).toBe(expected)
+  })
+
+  it("router.ts is the server's AppRouter written out", () => {
+    expect(readFileSync(GENERATED_FILES.router, 'utf8'), `router.ts ${STALE}`).toBe(renderRouterTypes())
+  })
+
+  it('types the client exactly as the server router would (checked by `pnpm typecheck`)', () => {
+    expectTypeOf<RouterInputs>().toEqualTypeOf<inferRouterInputs<AppRouter>>()
+    expectTypeOf<RouterOutputs>().toEqualTypeOf<inferRouterOutputs<AppRouter>>()
+    expectTypeOf<inferRouterError<TodoRouter>>().toEqualTypeOf<inferRouterError<AppRouter>>()
+    expectTypeOf<TodoClient>().toEqualTypeOf<TRPCClient<AppRouter>>()
+  })
+})
