@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { createBuiltinIssuer } from './auth/builtin-issuer.js'
 import { jwksIssuer } from './auth/jwks-issuer.js'
 import { createUserProvisioner } from './auth/provision.js'
+import { cacheVerifiedTokens } from './auth/token-cache.js'
 import { createAuthenticator, sharedSecretIssuer, type TrustedIssuer } from './auth/verify-token.js'
 import { type Database, openDatabase } from './db/database.js'
 import type { Config } from './env.js'
@@ -58,10 +59,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   const services: Services = {
     db: database.db,
-    authenticate: createAuthenticator(issuers, {
-      refused: (detail) => app.log.debug({ detail }, 'token refused'),
-      unavailable: (error) => app.log.warn({ err: error }, 'identity provider keys unavailable'),
-    }),
+    authenticate: cacheVerifiedTokens(
+      createAuthenticator(issuers, {
+        refused: (detail) => app.log.debug({ detail }, 'token refused'),
+        unavailable: (error) => app.log.warn({ err: error }, 'identity provider keys unavailable'),
+      }),
+    ),
     issuer: issuer || undefined,
     provisionUser: createUserProvisioner(database.db),
     rateLimiter: config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : undefined,

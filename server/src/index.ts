@@ -1,5 +1,7 @@
 export { type BuildOptions, buildApp } from './app.js'
+export { cacheVerifiedTokens } from './auth/token-cache.js'
 export { type Database, openDatabase } from './db/database.js'
+export { isoTime } from './db/iso-time.js'
 export { type Config, ConfigError, type DatabaseConfig, loadConfig } from './env.js'
 export { buildOpenApiDocument, openApiDocumentText } from './openapi.js'
 export { type AppRouter, appRouter, createCaller } from './trpc/router.js'

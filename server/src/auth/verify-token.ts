@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto'
 import { text, UserIdSchema } from '@todo/contracts'
 import {
   decodeJwt,
@@ -39,7 +40,9 @@ export interface TrustedIssuer {
 
 /** Tokens signed with the shared secret: HS256 only, the key is the secret's UTF-8 bytes. */
 export function sharedSecretIssuer(secret: string): TrustedIssuer {
-  const key = new TextEncoder().encode(secret)
+  // A KeyObject, not bytes: jose imports raw bytes into a CryptoKey on every call, but
+  // converts a KeyObject once and keeps the result.
+  const key = createSecretKey(Buffer.from(secret, 'utf8'))
   return {
     name: 'shared secret',
     claims: (header) => header.alg === 'HS256',

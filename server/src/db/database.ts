@@ -1,4 +1,8 @@
-import { PGlite } from '@electric-sql/pglite'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../env.js'
@@ -38,6 +42,28 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
   }
 }
 
+const statementNames = new Map<string, string>()
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i
+
+/**
+ * Sends Kysely's queries as named prepared statements: PostgreSQL parses and plans each
+ * distinct SQL text once per connection instead of on every call.
+ */
+class PreparingClient extends pg.Client {
+  override query(...args: any[]): any {
+    const [text, values, callback] = args
+    if (typeof text === 'string' && Array.isArray(values) && callback === undefined && PREPARABLE.test(text)) {
+      let name = statementNames.get(text)
+      if (name === undefined && statementNames.size < 500) {
+        name = `todo_${statementNames.size}`
+        statementNames.set(text, name)
+      }
+      if (name !== undefined) return super.query({ name, text, values })
+    }
+    return (super.query as (...a: any[]) => any)(...args)
+  }
+}
+
 function postgresDialect(url: string, opts: OpenOptions): PostgresDialect {
   const pool = new pg.Pool({
     connectionString: url,
@@ -46,15 +72,53 @@ function postgresDialect(url: string, opts: OpenOptions): PostgresDialect {
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
     application_name: 'todo-api',
+    Client: PreparingClient,
   })
   pool.on('error', (error) => opts.onIdleError?.(error))
   return new PostgresDialect({ pool })
 }
 
+/**
+ * PostgreSQL's default 128 MB of shared buffers live in PGlite's WebAssembly memory and
+ * cost ~125 MB of RSS once touched; a single-user embedded database needs far less (the
+ * operating system still caches its files). Measured on an existing data folder: RSS at
+ * ready 300 -> 175 MB.
+ */
+const PGLITE_OPTIONS: PGliteOptions = {
+  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+}
+
 async function pgliteDialect(dataDir: string | undefined): Promise<PGliteDialect> {
-  const pglite = new PGlite(dataDir)
+  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(dataDir)
+  const pglite = new PGlite(dataDir, PGLITE_OPTIONS)
   await pglite.waitReady
   return new PGliteDialect({ pglite })
+}
+
+/**
+ * Creates a new data folder (initdb) in a worker thread. initdb leaves PGlite's WebAssembly
+ * memory at ~700 MB, which never shrinks; ending the worker gives it all back, and the
+ * server then opens the folder like an existing one (RSS at ready 690 -> 250 MB).
+ */
+async function initDataDir(dataDir: string): Promise<void> {
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads')
+    import(workerData.pglite).then(async ({ PGlite }) => {
+      const pglite = new PGlite(workerData.dataDir, { startParams: workerData.startParams })
+      await pglite.waitReady
+      await pglite.close()
+    })`,
+    {
+      eval: true,
+      workerData: {
+        pglite: import.meta.resolve('@electric-sql/pglite'),
+        dataDir,
+        startParams: PGLITE_OPTIONS.startParams,
+      },
+    },
+  )
+  const [code] = (await once(worker, 'exit')) as [number]
+  if (code !== 0) throw new Error(`Could not create the embedded database in ${dataDir} (exit code ${code})`)
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -1,5 +1,6 @@
 import type { SortOrder, Task, TaskSort } from '@todo/contracts'
 import type { Kysely, Selectable } from 'kysely'
+import { isoTime } from '../iso-time.js'
 import type { DB, TasksTable } from '../schema.js'
 
 type TaskRow = Selectable<TasksTable>
@@ -23,9 +24,9 @@ export function toTask(row: TaskRow): Task {
     title: row.title,
     description: row.description,
     completed: row.completed,
-    completed_at: row.completed_at?.toISOString() ?? null,
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString(),
+    completed_at: row.completed_at === null ? null : isoTime(row.completed_at),
+    created_at: isoTime(row.created_at),
+    updated_at: isoTime(row.updated_at),
   }
 }
 

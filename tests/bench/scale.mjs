@@ -1,0 +1,98 @@
+// `pnpm bench:scale`: list (first page and the page after it) and get latency for ONE user
+// holding 50, 5,000 and 100,000 tasks, on PostgreSQL, at the REST door; then the plan of the
+// list query (EXPLAIN ANALYZE) at the largest size. Keyset paging should keep pages flat.
+//   env: BENCH_DATABASE_URL (see run.mjs)  SIZES (50,5000,100000)  DURATION (s, 5)  CONNECTIONS (8)
+import { execFileSync } from 'node:child_process'
+import autocannon from 'autocannon'
+import pg from 'pg'
+import { fmt, printTable, requireBuild, SECRET, serverDir, startServer, tokenFor } from './lib.mjs'
+
+requireBuild()
+const SIZES = (process.env.SIZES ?? '50,5000,100000').split(',').map(Number)
+const DURATION = Number(process.env.DURATION ?? 5)
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 8)
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 })
+try {
+  await admin.connect()
+} catch (error) {
+  console.error(`bench:scale: needs PostgreSQL; cannot connect with BENCH_DATABASE_URL (${error.message})`)
+  process.exit(0)
+}
+await admin.query('drop database if exists todo_bench_scale with (force)')
+await admin.query('create database todo_bench_scale')
+await admin.end()
+const url = new URL(ADMIN_URL)
+url.pathname = '/todo_bench_scale'
+execFileSync(process.execPath, ['dist/cli/migrate.js', 'latest'], {
+  cwd: serverDir,
+  env: { ...process.env, DATABASE_URL: url.href },
+  stdio: ['ignore', 'ignore', 'inherit'],
+})
+const db = new pg.Client({ connectionString: url.href })
+await db.connect()
+
+async function measure(target, headers) {
+  await autocannon({ url: target, headers, connections: CONNECTIONS, duration: 1 }) // warm-up
+  const latencies = []
+  const inst = autocannon({ url: target, headers, connections: CONNECTIONS, duration: DURATION })
+  inst.on('response', (_c, status, _b, ms) => {
+    if (status === 200) latencies.push(ms)
+  })
+  const result = await inst
+  latencies.sort((a, b) => a - b)
+  const at = (p) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]
+  return { rps: result['2xx'] / result.duration, p50: at(50), p99: at(99), bad: result.non2xx + result.errors }
+}
+
+const server = await startServer({ DATABASE_URL: url.href, AUTH_JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0' })
+const rows = []
+try {
+  for (const size of SIZES) {
+    const user = crypto.randomUUID()
+    await db.query('insert into users (id, email) values ($1, $2)', [user, `scale${size}@bench.invalid`])
+    // Tasks 1 s apart, newest first in the list; every tenth one completed.
+    await db.query(
+      `insert into tasks (user_id, title, description, completed, created_at, updated_at)
+       select $1, 'Task ' || g, case when g % 2 = 0 then 'Description ' || g end, g % 10 = 0,
+              now() - g * interval '1 second', now() - g * interval '1 second'
+         from generate_series(1, $2::int) g`,
+      [user, size],
+    )
+    await db.query('vacuum analyze tasks')
+    const { rows: some } = await db.query('select id from tasks where user_id = $1 order by random() limit 1', [user])
+    const headers = { authorization: `Bearer ${await tokenFor(user, `scale${size}@bench.invalid`)}` }
+    const base = `${server.url}/api/${user}/tasks`
+    const first = await fetch(base, { headers })
+    const next = /<([^>]+)>; rel="next"/.exec(first.headers.get('link') ?? '')?.[1]
+    const cases = [
+      ['list, first page (100)', base],
+      ['list, next page (cursor)', next],
+      ['get', `${base}/${some[0].id}`],
+    ]
+    for (const [name, target] of cases) {
+      if (!target) continue
+      const r = await measure(target, headers)
+      rows.push([String(size), name, fmt(r.rps, 0), fmt(r.p50, 1), fmt(r.p99, 1), String(r.bad)])
+    }
+  }
+  const { rows: biggest } = await db.query('select user_id from tasks group by user_id order by count(*) desc limit 1')
+  const plan = await db.query(
+    `explain (analyze, buffers, costs off)
+     select id, user_id, title, description, completed, completed_at, created_at, updated_at
+       from tasks where user_id = $1 order by created_at desc, id desc limit 101`,
+    [biggest[0].user_id],
+  )
+  console.log(`\nlist query for the user with ${SIZES.at(-1)} tasks (what listTasksForUser sends for the first page):`)
+  for (const r of plan.rows) console.log(`  ${r['QUERY PLAN']}`)
+} finally {
+  await server.stop()
+  await db.end()
+  const c = new pg.Client({ connectionString: ADMIN_URL })
+  await c.connect()
+  await c.query('drop database if exists todo_bench_scale with (force)')
+  await c.end()
+}
+console.log(`\nREST door, PostgreSQL, one user; ${CONNECTIONS} connections, ${DURATION} s per row`)
+printTable(['tasks of the user', 'request', 'req/s', 'p50 ms', 'p99 ms', 'errors'], rows)
