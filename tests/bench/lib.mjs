@@ -53,6 +53,7 @@ export async function startServer(env, { command, cwd = serverDir, timeoutMs = 1
       PORT: String(port),
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
+      ...(process.env.BENCH_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,6 +8,7 @@ import pg from 'pg'
 import type { DatabaseConfig } from '../env.js'
 import { lockDataDir } from './data-dir-lock.js'
 import type { DB } from './schema.js'
+import { isoFromPostgres, TIMESTAMPTZ_OID } from './timestamps.js'
 
 /** An open database: PostgreSQL through `pg`, or the embedded PGlite. */
 export interface Database {
@@ -73,6 +74,12 @@ function postgresDialect(url: string, opts: OpenOptions): PostgresDialect {
     idleTimeoutMillis: 30_000,
     application_name: 'todo-api',
     Client: PreparingClient,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === TIMESTAMPTZ_OID
+          ? isoFromPostgres
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
   })
   pool.on('error', (error) => opts.onIdleError?.(error))
   return new PostgresDialect({ pool })
@@ -86,11 +93,13 @@ function postgresDialect(url: string, opts: OpenOptions): PostgresDialect {
  */
 const PGLITE_OPTIONS: PGliteOptions = {
   startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
+  parsers: { [TIMESTAMPTZ_OID]: isoFromPostgres },
 }
 
 async function pgliteDialect(dataDir: string | undefined): Promise<PGliteDialect> {
   if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(dataDir)
-  const pglite = new PGlite(dataDir, PGLITE_OPTIONS)
+  // One options object: `new PGlite(undefined, options)` ignores the options.
+  const pglite = new PGlite({ ...PGLITE_OPTIONS, dataDir })
   await pglite.waitReady
   return new PGliteDialect({ pglite })
 }

@@ -1,14 +1,19 @@
 import type { ColumnType, Generated } from 'kysely'
 
-/** Set by the database (default or trigger); never written by the API. */
+/**
+ * A `timestamptz(3)`: read as the contract's ISO 8601 string (see timestamps.ts), written as
+ * a `Date` or an ISO string; defaults to `now()`.
+ */
+type Timestamp = ColumnType<string, Date | string | undefined, Date | string>
+/** Set by the database (a trigger); never written by the API. */
 type DatabaseSet<T> = ColumnType<T, never, never>
 
 export interface UsersTable {
   id: string
   email: string | null
   name: string | null
-  created_at: Generated<Date>
-  updated_at: Generated<Date>
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface TasksTable {
@@ -18,9 +23,9 @@ export interface TasksTable {
   description: string | null
   completed: Generated<boolean>
   /** Kept by the `tasks_set_completed_at` trigger from `completed`. */
-  completed_at: DatabaseSet<Date | null>
-  created_at: Generated<Date>
-  updated_at: Generated<Date>
+  completed_at: DatabaseSet<string | null>
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 /** Built-in issuer accounts. */
@@ -30,15 +35,15 @@ export interface CredentialsTable {
   email: string
   /** `scrypt$…`, see auth/password.ts. */
   password_hash: string
-  created_at: Generated<Date>
-  updated_at: Generated<Date>
+  created_at: Timestamp
+  updated_at: Timestamp
 }
 
 export interface SigningKeysTable {
   kid: string
   /** Private Ed25519 JWK, JSON. */
   private_jwk: string
-  created_at: Generated<Date>
+  created_at: Timestamp
 }
 
 /** The tables, as `migrations/` leaves them. */

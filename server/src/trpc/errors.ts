@@ -72,7 +72,8 @@ export function formatError({ shape, error }: { shape: DefaultErrorShape; error:
       data: { code: 'PARSE_ERROR', httpStatus: 400, path: shape.data.path },
     }
   }
-  const issues = issuesOf(error.cause)
+  // Only a client's bad input names fields; a server fault (output validation included) does not.
+  const issues = error.code === 'BAD_REQUEST' ? issuesOf(error.cause) : undefined
   const message =
     error.code === 'INTERNAL_SERVER_ERROR' ? 'Internal server error' : issues ? describeIssues(issues) : error.message
   return {

@@ -1,6 +1,5 @@
 import type { SortOrder, Task, TaskSort } from '@todo/contracts'
 import type { Kysely, Selectable } from 'kysely'
-import { isoTime } from '../iso-time.js'
 import type { DB, TasksTable } from '../schema.js'
 
 type TaskRow = Selectable<TasksTable>
@@ -16,7 +15,7 @@ const TASK_COLUMNS = [
   'updated_at',
 ] as const
 
-/** Row → contract object (times as ISO 8601 UTC strings). */
+/** Row → contract object: the same fields (times already ISO 8601 strings, see timestamps.ts). */
 export function toTask(row: TaskRow): Task {
   return {
     id: row.id,
@@ -24,9 +23,9 @@ export function toTask(row: TaskRow): Task {
     title: row.title,
     description: row.description,
     completed: row.completed,
-    completed_at: row.completed_at === null ? null : isoTime(row.completed_at),
-    created_at: isoTime(row.created_at),
-    updated_at: isoTime(row.updated_at),
+    completed_at: row.completed_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
   }
 }
 
@@ -80,9 +79,8 @@ export async function listTasksForUser(
   let select = db.selectFrom('tasks').select(TASK_COLUMNS).where('user_id', '=', userId)
   if (query.completed !== undefined) select = select.where('completed', '=', query.completed)
   if (after) {
-    const value = sort === 'title' ? after.value : new Date(after.value)
     select = select.where(({ eb, refTuple, tuple }) =>
-      eb(refTuple(sort, 'id'), order === 'desc' ? '<' : '>', tuple(value, after.id)),
+      eb(refTuple(sort, 'id'), order === 'desc' ? '<' : '>', tuple(after.value, after.id)),
     )
   }
   const rows = await select

@@ -41,7 +41,8 @@ export interface UserRecord {
   id: string
   email: string | null
   name: string | null
-  created_at: Date
+  /** ISO 8601. */
+  created_at: string
 }
 
 export async function findUserById(db: Kysely<DB>, id: string): Promise<UserRecord | undefined> {

@@ -16,7 +16,7 @@ import type { Context } from '../context.js'
 import { authedProcedure, publicProcedure, router } from '../init.js'
 
 function toUser(record: UserRecord): User {
-  return { id: record.id, email: record.email, name: record.name, created_at: record.created_at.toISOString() }
+  return { id: record.id, email: record.email, name: record.name, created_at: record.created_at }
 }
 
 /** The built-in issuer, or a 404 where it is turned off (`AUTH_BUILTIN=false`). */
