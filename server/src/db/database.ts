@@ -2,7 +2,6 @@ import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../env.js'
@@ -91,15 +90,15 @@ function postgresDialect(url: string, opts: OpenOptions): PostgresDialect {
  * operating system still caches its files). Measured on an existing data folder: RSS at
  * ready 300 -> 175 MB.
  */
-const PGLITE_OPTIONS: PGliteOptions = {
-  startParams: [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'],
-  parsers: { [TIMESTAMPTZ_OID]: isoFromPostgres },
-}
+const SHARED_BUFFERS = ['-c', 'shared_buffers=16MB']
 
 async function pgliteDialect(dataDir: string | undefined): Promise<PGliteDialect> {
-  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(dataDir)
+  // Loaded only for the embedded database: a server on PostgreSQL never loads it.
+  const { PGlite } = await import('@electric-sql/pglite')
+  const startParams = [...PGlite.defaultStartParams, ...SHARED_BUFFERS]
+  if (dataDir !== undefined && !existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(dataDir, startParams)
   // One options object: `new PGlite(undefined, options)` ignores the options.
-  const pglite = new PGlite({ ...PGLITE_OPTIONS, dataDir })
+  const pglite = new PGlite({ dataDir, startParams, parsers: { [TIMESTAMPTZ_OID]: isoFromPostgres } })
   await pglite.waitReady
   return new PGliteDialect({ pglite })
 }
@@ -109,7 +108,7 @@ async function pgliteDialect(dataDir: string | undefined): Promise<PGliteDialect
  * memory at ~700 MB, which never shrinks; ending the worker gives it all back, and the
  * server then opens the folder like an existing one (RSS at ready 690 -> 250 MB).
  */
-async function initDataDir(dataDir: string): Promise<void> {
+async function initDataDir(dataDir: string, startParams: string[]): Promise<void> {
   const worker = new Worker(
     `const { workerData } = require('node:worker_threads')
     import(workerData.pglite).then(async ({ PGlite }) => {
@@ -122,7 +121,7 @@ async function initDataDir(dataDir: string): Promise<void> {
       workerData: {
         pglite: import.meta.resolve('@electric-sql/pglite'),
         dataDir,
-        startParams: PGLITE_OPTIONS.startParams,
+        startParams,
       },
     },
   )
