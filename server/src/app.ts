@@ -23,6 +23,8 @@ import { appRouter } from './trpc/router.js'
 export interface BuildOptions {
   /** An open database owned by the caller (tests); otherwise the app opens and closes its own. */
   database?: Database
+  /** Serve every tRPC call through tRPC's own handler (tests compare it with the direct path). */
+  stockTrpcHandler?: boolean
 }
 
 /** Largest request body: a task is a few kB; batched tRPC calls need more. */
@@ -79,7 +81,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     maxAge: 600,
   })
   await app.register(dbPlugin, { database, close: !opts.database })
-  await app.register(trpcPlugin, { prefix: '/trpc', router: appRouter, services })
+  await app.register(trpcPlugin, {
+    prefix: '/trpc',
+    router: appRouter,
+    services,
+    stockHandlerOnly: opts.stockTrpcHandler,
+  })
   await app.register(openApiPlugin, {
     prefix: '/api',
     router: appRouter,

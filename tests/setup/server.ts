@@ -1,4 +1,4 @@
-import { buildApp, type Config, loadConfig } from '@todo/server'
+import { type BuildOptions, buildApp, type Config, loadConfig } from '@todo/server'
 import { afterAll, beforeAll } from 'vitest'
 import { TEST_SECRET } from './auth.js'
 import { testDatabase } from './database.js'
@@ -23,9 +23,12 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
 }
 
 /** Builds the app on this worker's database and listens on a free loopback port. */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  options: Omit<BuildOptions, 'database'> = {},
+): Promise<TestServer> {
   const config = loadConfig(testEnv(env))
-  const app = await buildApp(config, { database: await testDatabase() })
+  const app = await buildApp(config, { ...options, database: await testDatabase() })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('server has no port')
@@ -33,10 +36,10 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
 }
 
 /** A server for the whole file: started before its tests, closed after. */
-export function useServer(env: Record<string, string> = {}): TestServer {
+export function useServer(env: Record<string, string> = {}, options: Omit<BuildOptions, 'database'> = {}): TestServer {
   const server = {} as TestServer
   beforeAll(async () => {
-    Object.assign(server, await startServer(env))
+    Object.assign(server, await startServer(env, options))
   })
   afterAll(async () => {
     await server.app?.close()
