@@ -9,8 +9,12 @@ export type ErrorCode = ApiErrorBody['code']
 /** One offending field of a validation error: where (`path`) and what (`message`). */
 export type ValidationIssue = NonNullable<ApiErrorBody['issues']>[number]
 
-/** The status of each code; also what an answer without the API's error body is read as. */
-const STATUS_OF_CODE = {
+/**
+ * The status of each code; also what an answer without the API's error body is read as. A copy
+ * of the contract's `ERROR_STATUS` (the SDK imports nothing of the workspace at run time); a
+ * test keeps the two equal.
+ */
+export const STATUS_OF_CODE = {
   PARSE_ERROR: 400,
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import type { RouterInputs, RouterOutputs, TodoClient, TodoRouter } from '@todo/client-sdk'
+import { ERROR_STATUS } from '@todo/contracts'
 import type { AppRouter } from '@todo/server'
 import type { TRPCClient } from '@trpc/client'
 import type { inferRouterError, inferRouterInputs, inferRouterOutputs } from '@trpc/server'
@@ -10,6 +11,7 @@ import {
   renderOpenApiTypes,
   renderRouterTypes,
 } from '../../client-sdk/scripts/codegen.js'
+import { STATUS_OF_CODE } from '../../client-sdk/src/errors.js'
 
 const STALE = 'is stale: run `pnpm generate`'
 
@@ -28,5 +30,11 @@ describe('client-sdk/src/generated', () => {
     expectTypeOf<RouterOutputs>().toEqualTypeOf<inferRouterOutputs<AppRouter>>()
     expectTypeOf<inferRouterError<TodoRouter>>().toEqualTypeOf<inferRouterError<AppRouter>>()
     expectTypeOf<TodoClient>().toEqualTypeOf<TRPCClient<AppRouter>>()
+  })
+})
+
+describe('client-sdk/src/errors.ts', () => {
+  it("keeps the SDK's copy of the error statuses equal to the contract's", () => {
+    expect(STATUS_OF_CODE).toEqual(ERROR_STATUS)
   })
 })
