@@ -1,10 +1,11 @@
 // Shared pieces of the benchmarks: starting the built server, /proc readings, tokens, tables.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { SignJWT } from 'jose'
+import pg from 'pg'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const serverDir = `${repoRoot}server/`
@@ -15,6 +16,47 @@ export function requireBuild() {
   if (!existsSync(mainJs)) {
     console.error('bench: server/dist/main.js is missing; run `pnpm build` first (`pnpm bench` does).')
     process.exit(2)
+  }
+}
+
+/** The PostgreSQL server the benches use: BENCH_DATABASE_URL, an admin URL. */
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+
+/**
+ * Creates database `name` anew on that server and migrates it with the build. Resolves to
+ * { url, cleanup() } (cleanup drops it), or null with a line on stderr when the server cannot
+ * be reached. `asyncCommit`: as the shared harness does, commits do not wait for the WAL fsync.
+ */
+export async function freshPostgres(name, { asyncCommit = false } = {}) {
+  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 })
+  try {
+    await admin.connect()
+  } catch (error) {
+    console.error(`bench: cannot connect to PostgreSQL with BENCH_DATABASE_URL (${error.message})`)
+    return null
+  }
+  try {
+    await admin.query(`drop database if exists ${name} with (force)`)
+    await admin.query(`create database ${name}`)
+    if (asyncCommit) await admin.query(`alter database ${name} set synchronous_commit = off`)
+  } finally {
+    await admin.end()
+  }
+  const url = new URL(ADMIN_URL)
+  url.pathname = `/${name}`
+  execFileSync(process.execPath, ['dist/cli/migrate.js', 'latest'], {
+    cwd: serverDir,
+    env: { ...process.env, DATABASE_URL: url.href },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  return {
+    url: url.href,
+    cleanup: async () => {
+      const c = new pg.Client({ connectionString: ADMIN_URL })
+      await c.connect()
+      await c.query(`drop database if exists ${name} with (force)`)
+      await c.end()
+    },
   }
 }
 

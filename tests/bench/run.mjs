@@ -8,19 +8,17 @@
 //      DATABASES (pg,pglite)  DOORS (rest,trpc)  SCENARIOS (list,get,create,toggle,mixed)
 //      DURATION (s, 10)  WARMUP (s, 2)  CONNECTIONS (32)  USERS (100)  TASKS (50 per user)
 //      BENCH_PIN=0  do not pin the server to the last CPU with taskset
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
-import pg from 'pg'
 import {
   cpuSeconds,
   fmt,
+  freshPostgres,
   printTable,
   requireBuild,
   SECRET,
-  serverDir,
   startServer,
   tokenFor,
   watchPeakRss,
@@ -41,7 +39,6 @@ const WARMUP = Number(process.env.WARMUP ?? 2)
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32)
 const USERS = Number(process.env.USERS ?? 100)
 const TASKS = Number(process.env.TASKS ?? 50)
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const ROUTES = { rest: restRoutes, trpc: trpcRoutes }
 
 requireBuild()
@@ -55,40 +52,6 @@ function prng(seed) {
     let t = Math.imul(a ^ (a >>> 15), 1 | a)
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-async function preparePostgres() {
-  const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 })
-  try {
-    await admin.connect()
-  } catch (error) {
-    console.error(`bench: skipping PostgreSQL: cannot connect with BENCH_DATABASE_URL (${error.message})`)
-    return null
-  }
-  try {
-    await admin.query('drop database if exists todo_bench with (force)')
-    await admin.query('create database todo_bench')
-    // As the shared harness does for its databases: commits do not wait for the WAL fsync.
-    await admin.query('alter database todo_bench set synchronous_commit = off')
-  } finally {
-    await admin.end()
-  }
-  const url = new URL(ADMIN_URL)
-  url.pathname = '/todo_bench'
-  execFileSync(process.execPath, ['dist/cli/migrate.js', 'latest'], {
-    cwd: serverDir,
-    env: { ...process.env, DATABASE_URL: url.href },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  return {
-    url: url.href,
-    cleanup: async () => {
-      const c = new pg.Client({ connectionString: ADMIN_URL })
-      await c.connect()
-      await c.query('drop database if exists todo_bench with (force)')
-      await c.end()
-    },
   }
 }
 
@@ -250,7 +213,12 @@ async function scenario(server, door, name, users) {
 const rows = []
 const notes = []
 for (const database of DATABASES) {
-  const prepared = database === 'pg' ? await preparePostgres() : database === 'pglite' ? preparePglite() : null
+  const prepared =
+    database === 'pg'
+      ? await freshPostgres('todo_bench', { asyncCommit: true })
+      : database === 'pglite'
+        ? preparePglite()
+        : null
   if (!prepared) {
     if (database !== 'pg') console.error(`bench: unknown database ${database} (pg or pglite)`)
     notes.push(`${database}: skipped`)

@@ -2,35 +2,18 @@
 // holding 50, 5,000 and 100,000 tasks, on PostgreSQL, at the REST door; then the plan of the
 // list query (EXPLAIN ANALYZE) at the largest size. Keyset paging should keep pages flat.
 //   env: BENCH_DATABASE_URL (see run.mjs)  SIZES (50,5000,100000)  DURATION (s, 5)  CONNECTIONS (8)
-import { execFileSync } from 'node:child_process'
 import autocannon from 'autocannon'
 import pg from 'pg'
-import { fmt, printTable, requireBuild, SECRET, serverDir, startServer, tokenFor } from './lib.mjs'
+import { fmt, freshPostgres, printTable, requireBuild, SECRET, startServer, tokenFor } from './lib.mjs'
 
 requireBuild()
 const SIZES = (process.env.SIZES ?? '50,5000,100000').split(',').map(Number)
 const DURATION = Number(process.env.DURATION ?? 5)
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 8)
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
-const admin = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 3000 })
-try {
-  await admin.connect()
-} catch (error) {
-  console.error(`bench:scale: needs PostgreSQL; cannot connect with BENCH_DATABASE_URL (${error.message})`)
-  process.exit(0)
-}
-await admin.query('drop database if exists todo_bench_scale with (force)')
-await admin.query('create database todo_bench_scale')
-await admin.end()
-const url = new URL(ADMIN_URL)
-url.pathname = '/todo_bench_scale'
-execFileSync(process.execPath, ['dist/cli/migrate.js', 'latest'], {
-  cwd: serverDir,
-  env: { ...process.env, DATABASE_URL: url.href },
-  stdio: ['ignore', 'ignore', 'inherit'],
-})
-const db = new pg.Client({ connectionString: url.href })
+const database = await freshPostgres('todo_bench_scale')
+if (!database) process.exit(0) // no PostgreSQL: nothing to measure
+const db = new pg.Client({ connectionString: database.url })
 await db.connect()
 
 async function measure(target, headers) {
@@ -46,7 +29,7 @@ async function measure(target, headers) {
   return { rps: result['2xx'] / result.duration, p50: at(50), p99: at(99), bad: result.non2xx + result.errors }
 }
 
-const server = await startServer({ DATABASE_URL: url.href, AUTH_JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0' })
+const server = await startServer({ DATABASE_URL: database.url, AUTH_JWT_SECRET: SECRET, RATE_LIMIT_PER_MINUTE: '0' })
 const rows = []
 try {
   for (const size of SIZES) {
@@ -89,10 +72,7 @@ try {
 } finally {
   await server.stop()
   await db.end()
-  const c = new pg.Client({ connectionString: ADMIN_URL })
-  await c.connect()
-  await c.query('drop database if exists todo_bench_scale with (force)')
-  await c.end()
+  await database.cleanup()
 }
 console.log(`\nREST door, PostgreSQL, one user; ${CONNECTIONS} connections, ${DURATION} s per row`)
 printTable(['tasks of the user', 'request', 'req/s', 'p50 ms', 'p99 ms', 'errors'], rows)
