@@ -1,55 +1,49 @@
 import type { SortOrder, Task, TaskSort } from '@todo/contracts'
-import type { Kysely, Selectable } from 'kysely'
-import type { DB, TasksTable } from '../schema.js'
+import { type Kysely, sql } from 'kysely'
+import type { DB } from '../schema.js'
 
-type TaskRow = Selectable<TasksTable>
+/**
+ * A time column as the contract's ISO 8601 string, formatted by PostgreSQL (the columns hold
+ * milliseconds). Formatting in JavaScript cost four short strings per value: on a page of 50
+ * tasks that was a tenth of what the server allocated per request, all garbage.
+ */
+function isoTime<C extends 'completed_at' | 'created_at' | 'updated_at'>(column: C) {
+  return sql<
+    DB['tasks'][C]['__select__']
+  >`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as(column)
+}
 
+/** The columns of a task, in the contract's order: a row is the contract object as it stands. */
 const TASK_COLUMNS = [
   'id',
   'user_id',
   'title',
   'description',
   'completed',
-  'completed_at',
-  'created_at',
-  'updated_at',
+  isoTime('completed_at'),
+  isoTime('created_at'),
+  isoTime('updated_at'),
 ] as const
-
-/** Row → contract object: the same fields (times already ISO 8601 strings, see timestamps.ts). */
-export function toTask(row: TaskRow): Task {
-  return {
-    id: row.id,
-    user_id: row.user_id,
-    title: row.title,
-    description: row.description,
-    completed: row.completed,
-    completed_at: row.completed_at,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  }
-}
 
 export async function insertTask(
   db: Kysely<DB>,
   userId: string,
   fields: { title: string; description?: string | null | undefined },
 ): Promise<Task> {
-  const row = await db
+  return db
     .insertInto('tasks')
     .values({ user_id: userId, title: fields.title, description: fields.description ?? null })
     .returning(TASK_COLUMNS)
     .executeTakeFirstOrThrow()
-  return toTask(row)
 }
 
 export async function findTaskForUser(db: Kysely<DB>, userId: string, id: string): Promise<Task | undefined> {
-  const row = await db
+  return db
     .selectFrom('tasks')
     .select(TASK_COLUMNS)
     .where('user_id', '=', userId)
     .where('id', '=', id)
     .executeTakeFirst()
-  return row && toTask(row)
 }
 
 /** Where a page starts: the sort value and id of the last task of the page before. */
@@ -84,12 +78,13 @@ export async function listTasksForUser(
     )
   }
   const rows = await select
-    .orderBy(sort, order)
+    // Qualified: a bare name would sort by the formatted output column of the same name.
+    .orderBy(`tasks.${sort}`, order)
     .orderBy('id', order)
     .limit(limit + 1)
     .execute()
   const more = rows.length > limit
-  const tasks = (more ? rows.slice(0, limit) : rows).map(toTask)
+  const tasks = more ? rows.slice(0, limit) : rows
   const last = tasks.at(-1)
   return { tasks, next: more && last ? { value: last[sort], id: last.id } : undefined }
 }
@@ -109,7 +104,7 @@ export async function updateTaskForUser(
   id: string,
   patch: TaskPatch,
 ): Promise<Task | undefined> {
-  const row = await db
+  return db
     .updateTable('tasks')
     .set((eb) => ({
       ...(patch.title !== undefined && { title: patch.title }),
@@ -123,7 +118,6 @@ export async function updateTaskForUser(
     .where('id', '=', id)
     .returning(TASK_COLUMNS)
     .executeTakeFirst()
-  return row && toTask(row)
 }
 
 /** Deletes the task; `undefined` when this user had no such task. */
