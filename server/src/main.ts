@@ -8,7 +8,7 @@ import { configOrExit } from './env.js'
 // outlive a young-generation GC. Under load the rows of a list page are such objects: the old
 // generation then filled with dead rows (and the young strings they held) at ~2 MB per
 // scavenge, scavenges took 5 ms instead of 2, and a full GC ran every 1.5 s. Off, a list of
-// 50 tasks serves ~20% more requests per second at ~40% lower p99 (pnpm bench, README).
+// 50 tasks serves ~20% more requests per second at ~40% lower p99 (README, Performance).
 setFlagsFromString('--no-allocation-site-pretenuring')
 
 const config = configOrExit()

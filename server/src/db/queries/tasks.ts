@@ -1,6 +1,9 @@
 import type { SortOrder, Task, TaskSort } from '@todo/contracts'
-import { type Kysely, sql } from 'kysely'
-import type { DB } from '../schema.js'
+import { type Kysely, type Selectable, sql } from 'kysely'
+import type { DB, TasksTable } from '../schema.js'
+
+/** `to_char`'s pattern for the contract's times: `2026-01-03T10:30:00.500Z`. */
+const ISO_8601 = sql.lit('YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 
 /**
  * A time column as the contract's ISO 8601 string, formatted by PostgreSQL (the columns hold
@@ -8,9 +11,7 @@ import type { DB } from '../schema.js'
  * tasks that was a tenth of what the server allocated per request, all garbage.
  */
 function isoTime<C extends 'completed_at' | 'created_at' | 'updated_at'>(column: C) {
-  return sql<
-    DB['tasks'][C]['__select__']
-  >`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as(column)
+  return sql<Selectable<TasksTable>[C]>`to_char(${sql.ref(column)} at time zone 'UTC', ${ISO_8601})`.as(column)
 }
 
 /** The columns of a task, in the contract's order: a row is the contract object as it stands. */
