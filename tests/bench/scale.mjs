@@ -60,11 +60,14 @@ try {
       rows.push([String(size), name, fmt(r.rps, 0), fmt(r.p50, 1), fmt(r.p99, 1), String(r.bad)])
     }
   }
+  const ISO_TIMES = ['completed_at', 'created_at', 'updated_at']
+    .map((c) => `to_char(${c} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as ${c}`)
+    .join(', ')
   const { rows: biggest } = await db.query('select user_id from tasks group by user_id order by count(*) desc limit 1')
   const plan = await db.query(
     `explain (analyze, buffers, costs off)
-     select id, user_id, title, description, completed, completed_at, created_at, updated_at
-       from tasks where user_id = $1 order by created_at desc, id desc limit 101`,
+     select id, user_id, title, description, completed, ${ISO_TIMES}
+       from tasks where user_id = $1 order by tasks.created_at desc, id desc limit 101`,
     [biggest[0].user_id],
   )
   console.log(`\nlist query for the user with ${SIZES.at(-1)} tasks (what listTasksForUser sends for the first page):`)
