@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { newUser } from '../setup/auth.js'
-import { doors } from '../setup/doors.js'
+import { doors, ISO_UTC } from '../setup/doors.js'
 import { useServer } from '../setup/server.js'
-
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
 describe.each(doors)('tasks at the %s door', (name, makeDoor) => {
   const server = useServer()

@@ -1,11 +1,10 @@
-import { buildApp, loadConfig, openDatabase } from '@todo/server'
+import { type Database, openDatabase } from '@todo/server'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { newUser } from '../setup/auth.js'
-import { doors } from '../setup/doors.js'
-import { testEnv } from '../setup/server.js'
+import { doors, ISO_UTC } from '../setup/doors.js'
+import { startServer, type TestServer } from '../setup/server.js'
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 const url = inject('databaseUrl')
 
 /**
@@ -15,19 +14,19 @@ const url = inject('databaseUrl')
 describe.runIf(url)('times, on PostgreSQL sessions in Pacific/Chatham', () => {
   const far = new URL(url ?? 'postgres://')
   far.searchParams.set('options', '-c TimeZone=Pacific/Chatham')
-  let server: { url: string; close: () => Promise<void> }
+  let database: Database
+  let server: TestServer
 
   beforeAll(async () => {
-    const database = await openDatabase({ kind: 'postgres', url: far.toString() })
+    database = await openDatabase({ kind: 'postgres', url: far.toString() })
     const { rows } = await sql<{ TimeZone: string }>`show time zone`.execute(database.db)
     expect(rows[0]?.TimeZone).toBe('Pacific/Chatham')
-    const app = await buildApp(loadConfig(testEnv()), { database })
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const address = app.server.address()
-    if (address === null || typeof address === 'string') throw new Error('server has no port')
-    server = { url: `http://127.0.0.1:${address.port}`, close: () => app.close().then(() => database.close()) }
+    server = await startServer({}, { database })
   })
-  afterAll(() => server?.close())
+  afterAll(async () => {
+    await server?.app.close()
+    await database?.close()
+  })
 
   it.each(doors)('at the %s door are the UTC instants of the changes', async (_name, makeDoor) => {
     const user = await newUser()

@@ -14,6 +14,9 @@ export interface Outcome<T = unknown> {
 
 type Input = Record<string, unknown>
 
+/** The contract's form of a time: ISO 8601 in UTC, milliseconds. */
+export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
 /** The six operations (and the list query), callable the same way at either door. */
 export interface Door {
   name: 'rest' | 'trpc'

@@ -22,13 +22,10 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
   }
 }
 
-/** Builds the app on this worker's database and listens on a free loopback port. */
-export async function startServer(
-  env: Record<string, string> = {},
-  options: Omit<BuildOptions, 'database'> = {},
-): Promise<TestServer> {
+/** Builds the app (on this worker's database unless given one) and listens on a free loopback port. */
+export async function startServer(env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestServer> {
   const config = loadConfig(testEnv(env))
-  const app = await buildApp(config, { ...options, database: await testDatabase() })
+  const app = await buildApp(config, { ...options, database: options.database ?? (await testDatabase()) })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('server has no port')
@@ -36,7 +33,7 @@ export async function startServer(
 }
 
 /** A server for the whole file: started before its tests, closed after. */
-export function useServer(env: Record<string, string> = {}, options: Omit<BuildOptions, 'database'> = {}): TestServer {
+export function useServer(env: Record<string, string> = {}, options: BuildOptions = {}): TestServer {
   const server = {} as TestServer
   beforeAll(async () => {
     Object.assign(server, await startServer(env, options))
