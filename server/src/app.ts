@@ -1,34 +1,63 @@
 import cors from '@fastify/cors'
 import { migrateToLatest } from '@todo/migrations'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { createBuiltinIssuer } from './auth/builtin-issuer.js'
 import { jwksIssuer } from './auth/jwks-issuer.js'
 import { createUserProvisioner } from './auth/provision.js'
 import { cacheVerifiedTokens } from './auth/token-cache.js'
 import { createAuthenticator, sharedSecretIssuer, type TrustedIssuer } from './auth/verify-token.js'
 import { type Database, openDatabase } from './db/database.js'
+import { restDoor } from './doors/rest.js'
+import { trpcDoor } from './doors/trpc.js'
 import type { Config } from './env.js'
-import { buildOpenApiDocument } from './openapi.js'
+import { buildOpenApiDocument } from './openapi-document.js'
 import { dbPlugin } from './plugins/db.js'
 import { docsPlugin } from './plugins/docs.js'
-import { errorsPlugin } from './plugins/errors.js'
+import { errorsPlugin } from './plugins/error-handler.js'
 import { healthPlugin } from './plugins/health.js'
 import { jwksPlugin } from './plugins/jwks.js'
-import { openApiPlugin } from './plugins/openapi.js'
-import { trpcPlugin } from './plugins/trpc.js'
-import { createRateLimiter } from './rate-limit.js'
 import type { Services } from './trpc/context.js'
+import { createRateLimiter } from './trpc/rate-limit.js'
 import { appRouter } from './trpc/router.js'
 
 export interface BuildOptions {
   /** An open database owned by the caller (tests); otherwise the app opens and closes its own. */
   database?: Database
-  /** Serve every tRPC call through tRPC's own handler (tests compare it with the direct path). */
-  stockTrpcHandler?: boolean
 }
 
 /** Largest request body: a task is a few kB; batched tRPC calls need more. */
 const BODY_LIMIT = 256 * 1024
+
+/**
+ * What every request shares, built once per app from the configuration: the database, the
+ * token check, the built-in issuer, user provisioning, the rate limiter.
+ */
+export function createServices(config: Config, database: Database, log: FastifyBaseLogger): Services {
+  const { auth } = config
+  const issuer = auth.builtin && createBuiltinIssuer(database.db, auth.builtin)
+  if (auth.builtin && !auth.builtin.signingKey && config.production) {
+    log.warn('AUTH_SIGNING_KEY is not set: the built-in issuer signs with a key kept in the database')
+  }
+  // Judged by `iss` first; the shared secret takes the HS256 tokens no other issuer claims.
+  const issuers: TrustedIssuer[] = []
+  if (issuer) issuers.push(issuer.trusted)
+  if (auth.jwks) issuers.push(jwksIssuer(auth.jwks))
+  if (auth.jwtSecret) issuers.push(sharedSecretIssuer(auth.jwtSecret))
+  if (issuers.length === 0) log.warn('No token issuer is trusted: every task call will answer 401')
+
+  return {
+    db: database.db,
+    authenticate: cacheVerifiedTokens(
+      createAuthenticator(issuers, {
+        refused: (detail) => log.debug({ detail }, 'token refused'),
+        unavailable: (error) => log.warn({ err: error }, 'identity provider keys unavailable'),
+      }),
+    ),
+    issuer: issuer || undefined,
+    provisionUser: createUserProvisioner(database.db),
+    rateLimiter: config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : undefined,
+  }
+}
 
 /** The whole API as a Fastify instance, ready but not listening. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -47,30 +76,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     }))
   if (!opts.database && database.embedded) await migrateToLatest(database.db)
 
-  const { auth } = config
-  const issuer = auth.builtin && createBuiltinIssuer(database.db, auth.builtin)
-  if (auth.builtin && !auth.builtin.signingKey && config.production) {
-    app.log.warn('AUTH_SIGNING_KEY is not set: the built-in issuer signs with a key kept in the database')
-  }
-  // Judged by `iss` first; the shared secret takes the HS256 tokens no other issuer claims.
-  const issuers: TrustedIssuer[] = []
-  if (issuer) issuers.push(issuer.trusted)
-  if (auth.jwks) issuers.push(jwksIssuer(auth.jwks))
-  if (auth.jwtSecret) issuers.push(sharedSecretIssuer(auth.jwtSecret))
-  if (issuers.length === 0) app.log.warn('No token issuer is trusted: every task call will answer 401')
-
-  const services: Services = {
-    db: database.db,
-    authenticate: cacheVerifiedTokens(
-      createAuthenticator(issuers, {
-        refused: (detail) => app.log.debug({ detail }, 'token refused'),
-        unavailable: (error) => app.log.warn({ err: error }, 'identity provider keys unavailable'),
-      }),
-    ),
-    issuer: issuer || undefined,
-    provisionUser: createUserProvisioner(database.db),
-    rateLimiter: config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : undefined,
-  }
+  const services = createServices(config, database, app.log)
 
   await app.register(errorsPlugin)
   await app.register(cors, {
@@ -81,20 +87,15 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     maxAge: 600,
   })
   await app.register(dbPlugin, { database, close: !opts.database })
-  await app.register(trpcPlugin, {
-    prefix: '/trpc',
-    router: appRouter,
-    services,
-    stockHandlerOnly: opts.stockTrpcHandler,
-  })
-  await app.register(openApiPlugin, {
+  await app.register(trpcDoor, { prefix: '/trpc', router: appRouter, services })
+  await app.register(restDoor, {
     prefix: '/api',
     router: appRouter,
     services,
     document: buildOpenApiDocument(appRouter),
   })
   await app.register(healthPlugin)
-  await app.register(jwksPlugin, { issuer: issuer || undefined })
+  await app.register(jwksPlugin, { issuer: services.issuer })
   await app.register(docsPlugin, { specUrl: '/api/openapi.json' })
   await app.ready()
   return app

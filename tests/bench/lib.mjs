@@ -12,6 +12,11 @@ export const serverDir = `${repoRoot}server/`
 export const mainJs = `${serverDir}dist/main.js`
 export const SECRET = 'bench-only-hs256-secret-0123456789abcdef'
 
+/** The `node` flags of the production start (`start:prod` of server/package.json), so the benches run it as deployed. */
+export const nodeFlags = JSON.parse(readFileSync(`${serverDir}package.json`, 'utf8'))
+  .scripts['start:prod'].split(/\s+/)
+  .filter((word) => word.startsWith('--'))
+
 export function requireBuild() {
   if (!existsSync(mainJs)) {
     console.error('bench: server/dist/main.js is missing; run `pnpm build` first (`pnpm bench` does).')
@@ -84,7 +89,7 @@ function pinPrefix() {
  */
 export async function startServer(env, { command, cwd = serverDir, timeoutMs = 120_000, pin = true } = {}) {
   const port = await freePort()
-  const argv = command ?? [...(pin ? pinPrefix() : []), process.execPath, mainJs]
+  const argv = command ?? [...(pin ? pinPrefix() : []), process.execPath, ...nodeFlags, mainJs]
   const started = performance.now()
   const child = spawn(argv[0], argv.slice(1), {
     cwd,

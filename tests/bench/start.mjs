@@ -6,14 +6,25 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
-import { fmt, mainJs, printTable, repoRoot, requireBuild, rssMb, SECRET, startServer, tokenFor } from './lib.mjs'
+import {
+  fmt,
+  mainJs,
+  nodeFlags,
+  printTable,
+  repoRoot,
+  requireBuild,
+  rssMb,
+  SECRET,
+  startServer,
+  tokenFor,
+} from './lib.mjs'
 
 requireBuild()
 const RUNS = Number(process.env.RUNS ?? 3)
 const pnpm = process.env.npm_execpath
 const commands = {
   'pnpm start (tsx)': pnpm ? [process.execPath, pnpm, 'start'] : null,
-  'pnpm start:prod': [process.execPath, mainJs],
+  'pnpm start:prod': [process.execPath, ...nodeFlags, mainJs],
 }
 
 const median = (xs) => {

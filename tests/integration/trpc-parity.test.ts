@@ -1,10 +1,15 @@
-// The tRPC door answers plain JSON calls on a direct path (server/src/plugins/trpc.ts) rather
-// than through tRPC's Fetch handler. These requests go to two servers on one database, one on
-// each path, and every answer must be the same: status, the headers that carry meaning, body.
-import { describe, expect, it } from 'vitest'
+// The tRPC door answers plain JSON calls on a direct path (server/src/doors/trpc.ts) rather
+// than through tRPC's Fetch handler. These requests go to two servers on one database: the
+// product, and tRPC's stock `fastifyTRPCPlugin` mounted on the same router with the same
+// options. Every answer must be the same: status, the headers that carry meaning, body.
+import { appRouter, createServices, loadConfig, trpcFastifyErrorHandler, trpcHandlerOptions } from '@todo/server'
+import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newUser, newUserId, tokenFor } from '../setup/auth.js'
+import { testDatabase } from '../setup/database.js'
 import { restClient } from '../setup/http.js'
-import { useServer } from '../setup/server.js'
+import { testEnv, useServer } from '../setup/server.js'
 
 interface Call {
   method?: 'GET' | 'POST'
@@ -41,7 +46,21 @@ async function answer(baseUrl: string, call: Call) {
 
 describe('plain tRPC calls answer as tRPC’s own handler does', () => {
   const direct = useServer()
-  const stock = useServer({}, { stockTrpcHandler: true })
+  const stock = { url: '' }
+  let stockApp: FastifyInstance
+  beforeAll(async () => {
+    stockApp = Fastify({ logger: false, routerOptions: { maxParamLength: 5000 } })
+    const services = createServices(loadConfig(testEnv()), await testDatabase(), stockApp.log)
+    await stockApp.register(
+      async (scope) => {
+        scope.setErrorHandler(trpcFastifyErrorHandler)
+        await scope.register(fastifyTRPCPlugin, { trpcOptions: trpcHandlerOptions(appRouter, services) })
+      },
+      { prefix: '/trpc' },
+    )
+    stock.url = await stockApp.listen({ port: 0, host: '127.0.0.1' })
+  })
+  afterAll(() => stockApp?.close())
 
   /** A user with one task, made through the REST door. */
   async function withTask() {

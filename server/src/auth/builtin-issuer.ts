@@ -10,8 +10,8 @@ import {
 } from 'jose'
 import type { Kysely } from 'kysely'
 import { findFirstSigningKey, insertSigningKey } from '../db/queries/signing-keys.js'
-import type { Identity } from '../db/queries/users.js'
 import type { DB } from '../db/schema.js'
+import type { Identity } from './identity.js'
 import { KeysUnavailableError, type TrustedIssuer } from './verify-token.js'
 
 /** `iss` and `aud` of the built-in issuer's tokens. */

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
-import { type Identity, upsertUser } from '../db/queries/users.js'
+import { upsertUser } from '../db/queries/users.js'
 import type { DB } from '../db/schema.js'
+import type { Identity } from './identity.js'
 
 const REMEMBERED = 50_000
 

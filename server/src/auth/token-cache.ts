@@ -1,4 +1,4 @@
-import type { Identity } from '../db/queries/users.js'
+import type { Identity } from './identity.js'
 
 /** `Authorization` header → identity; throws `AuthError` (see `createAuthenticator`). */
 export type Authenticate = (authorization: string | undefined) => Promise<Identity>

@@ -8,7 +8,7 @@ import {
   jwtVerify,
   type ProtectedHeaderParameters,
 } from 'jose'
-import type { Identity } from '../db/queries/users.js'
+import type { Identity } from './identity.js'
 
 /**
  * Why a request has no identity. `missing`: no credentials (401); `invalid`: credentials

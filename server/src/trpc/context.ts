@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { BuiltinIssuer } from '../auth/builtin-issuer.js'
+import type { Identity } from '../auth/identity.js'
 import type { UserProvisioner } from '../auth/provision.js'
-import type { Identity } from '../db/queries/users.js'
 import type { DB } from '../db/schema.js'
-import type { RateLimiter } from '../rate-limit.js'
+import type { RateLimiter } from './rate-limit.js'
 
 /** What every request shares: built once per app. */
 export interface Services {

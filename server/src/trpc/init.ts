@@ -2,10 +2,10 @@ import { type RouteMeta, UserIdSchema } from '@todo/contracts'
 import { initTRPC, TRPCError } from '@trpc/server'
 import { z } from 'zod'
 import { AuthError } from '../auth/verify-token.js'
-import { isDatabaseUnavailable } from '../db/errors.js'
-import { RateLimitError } from '../rate-limit.js'
+import { isDatabaseUnavailable } from '../db/failures.js'
 import type { Context } from './context.js'
-import { formatError } from './errors.js'
+import { formatError } from './error-shape.js'
+import { RateLimitError } from './rate-limit.js'
 
 const t = initTRPC.context<Context>().meta<RouteMeta>().create({ errorFormatter: formatError })
 

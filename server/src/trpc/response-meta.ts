@@ -1,6 +1,6 @@
 import type { TRPCError } from '@trpc/server'
 import { AuthError } from '../auth/verify-token.js'
-import { RateLimitError } from '../rate-limit.js'
+import { RateLimitError } from './rate-limit.js'
 
 /**
  * Headers that errors call for: the bearer challenge of a 401 (RFC 6750) and the

@@ -1,13 +1,6 @@
 import type { Kysely } from 'kysely'
+import type { Identity } from '../../auth/identity.js'
 import type { DB } from '../schema.js'
-
-/** What a trusted token says about its user. */
-export interface Identity {
-  /** The token's `sub`. */
-  id: string
-  email?: string | undefined
-  name?: string | undefined
-}
 
 /**
  * Makes sure the user exists (first sight provisions it), keeping email and name current

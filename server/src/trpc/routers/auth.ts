@@ -9,7 +9,7 @@ import {
 } from '@todo/contracts'
 import { TRPCError } from '@trpc/server'
 import { hashPassword, verifyPassword } from '../../auth/password.js'
-import { isUniqueViolation } from '../../db/errors.js'
+import { isUniqueViolation } from '../../db/failures.js'
 import { CREDENTIALS_EMAIL_KEY, findAccountByEmail, insertCredentials } from '../../db/queries/credentials.js'
 import { findUserById, insertUser, type UserRecord } from '../../db/queries/users.js'
 import type { Context } from '../context.js'

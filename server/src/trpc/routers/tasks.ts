@@ -19,9 +19,9 @@ import {
   updateTaskForUser,
 } from '../../db/queries/tasks.js'
 import type { Context } from '../context.js'
-import { decodeCursor, encodeCursor } from '../cursor.js'
-import { inputError } from '../errors.js'
+import { inputError } from '../error-shape.js'
 import { restQuery, router, userScopedProcedure } from '../init.js'
+import { decodeCursor, encodeCursor } from './tasks-cursor.js'
 
 /** A task that is missing and one of another user's answer alike: existence never leaks. */
 function found<T>(task: T | undefined): T {

@@ -2,11 +2,11 @@ import type { TRPCError } from '@trpc/server'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { fastifyTRPCOpenApiPlugin, type OpenAPIObject } from 'trpc-to-openapi'
 import { contextFromRequest, type Services } from '../trpc/context.js'
-import { describeIssues, type ErrorShape, logServerFault } from '../trpc/errors.js'
+import { describeIssues, type ErrorShape, logServerFault } from '../trpc/error-shape.js'
 import { errorHeaders } from '../trpc/response-meta.js'
 import { type AppRouter, routeMetaByPath } from '../trpc/router.js'
 
-export interface OpenApiPluginOptions {
+export interface RestDoorOptions {
   router: AppRouter
   services: Services
   document: OpenAPIObject
@@ -19,6 +19,28 @@ function successStatuses(router: AppRouter): Map<string, number> {
     if (meta.successStatus) statuses.set(path, meta.successStatus)
   }
   return statuses
+}
+
+/** A REST route of the contract: its method, and a pattern of its path under the door's prefix. */
+interface RestRoute {
+  method: string
+  pattern: RegExp
+  optionalBody: boolean
+}
+
+/** The routes of the route meta: `/{user_id}/tasks/{id}` matches `/api/alice/tasks/0b5c…`. */
+function restRoutes(router: AppRouter, prefix: string): RestRoute[] {
+  const routes: RestRoute[] = []
+  for (const meta of routeMetaByPath(router).values()) {
+    if (!meta.openapi) continue
+    const path = meta.openapi.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')
+    routes.push({
+      method: meta.openapi.method,
+      pattern: new RegExp(`^${prefix}${path}/?(?:\\?|$)`),
+      optionalBody: meta.optionalBody === true,
+    })
+  }
+  return routes
 }
 
 /** `Link: <…>; rel="next"` for the same query with the next cursor. */
@@ -44,22 +66,40 @@ function restErrorBody(payload: string): string {
  * The REST door at `/api`: trpc-to-openapi over the same procedures, plus what the
  * contract asks of HTTP that the adapter does not do by itself.
  */
-export async function openApiPlugin(app: FastifyInstance, { router, services, document }: OpenApiPluginOptions) {
+export async function restDoor(app: FastifyInstance, { router, services, document }: RestDoorOptions) {
   // The adapter rewrites the request URL; reading `originalUrl` now memoizes it for `Link`.
   app.addHook('onRequest', async (request) => {
     void request.originalUrl
   })
-  // An empty body is no input (`PATCH …/complete` toggles with no body at all).
+  const routes = restRoutes(router, app.prefix)
+  const takesNoBody = (request: FastifyRequest) =>
+    routes.some((route) => route.optionalBody && route.method === request.method && route.pattern.test(request.url))
+  // Where the contract lets the body be left out (`PATCH …/complete` toggles with none), an
+  // empty body is no input; elsewhere an empty JSON body stays Fastify's 400.
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, undefined)
+    if (body === '' && takesNoBody(request)) done(null, undefined)
     else parseJson(request, body as string, done)
   })
-  // With no body the adapter would still ask for a JSON content type (415).
-  app.addHook('preHandler', async (request) => {
-    if (request.body === undefined && request.headers['content-type'] === undefined) {
+  app.addHook('preHandler', async (request, reply) => {
+    // With no body at all the adapter would still ask for a JSON content type (415).
+    if (request.body === undefined && request.headers['content-type'] === undefined && takesNoBody(request)) {
       request.headers['content-type'] = 'application/json'
+    }
+    // A path of the contract called with a method it does not have is 405, not 404.
+    const methods: string[] = []
+    for (const route of routes) {
+      if (!route.pattern.test(request.url)) continue
+      if (route.method === request.method) return
+      methods.push(route.method)
+    }
+    if (methods.length > 0) {
+      const allow = methods.join(', ')
+      return reply
+        .status(405)
+        .header('allow', allow)
+        .send({ code: 'METHOD_NOT_SUPPORTED', message: `${request.method} is not allowed here; use ${allow}` })
     }
   })
   app.addHook('onSend', async (_request, reply, payload) => {

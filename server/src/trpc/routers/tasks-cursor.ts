@@ -1,5 +1,5 @@
 import { type SortOrder, type TaskSort, TITLE_MAX, text } from '@todo/contracts'
-import type { TaskKey } from '../db/queries/tasks.js'
+import type { TaskKey } from '../../db/queries/tasks.js'
 
 const TitleSchema = text({ min: 1, max: TITLE_MAX })
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

@@ -1,7 +1,7 @@
 import type { ErrorCode, ValidationIssue } from '@todo/contracts'
+import type { TRPCDefaultErrorShape as DefaultErrorShape } from '@trpc/server'
 import { TRPCError } from '@trpc/server'
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
-import type { DefaultErrorShape } from '@trpc/server/unstable-core-do-not-import'
 import type { FastifyRequest } from 'fastify'
 
 /** `data` of a tRPC error: the stable code, and the offending fields on validation errors. */

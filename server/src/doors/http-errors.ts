@@ -1,6 +1,6 @@
 import { ERROR_STATUS, type ErrorCode } from '@todo/contracts'
 import type { FastifyError } from 'fastify'
-import { MALFORMED_JSON } from './trpc/errors.js'
+import { MALFORMED_JSON } from '../trpc/error-shape.js'
 
 const CODE_BY_STATUS = new Map<number, ErrorCode>()
 for (const [code, status] of Object.entries(ERROR_STATUS) as [ErrorCode, number][]) {

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import { fastifyErrorCode } from '../http-errors.js'
+import { fastifyErrorCode } from '../doors/http-errors.js'
 
 /** Every error Fastify itself answers (outside tRPC) gets the contract's JSON shape. */
 export const errorsPlugin = fp(

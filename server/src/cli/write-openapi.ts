@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { openApiDocumentText } from '../openapi.js'
+import { openApiDocumentText } from '../openapi-document.js'
 import { appRouter } from '../trpc/router.js'
 
 /** The committed document, what clients are generated from; a test fails when it differs from the code. */

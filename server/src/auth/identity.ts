@@ -1,0 +1,7 @@
+/** Who a trusted token says the caller is. */
+export interface Identity {
+  /** The token's `sub`: the user id of every task path. */
+  id: string
+  email?: string | undefined
+  name?: string | undefined
+}
