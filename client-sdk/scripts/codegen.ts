@@ -12,7 +12,13 @@ import { dirname } from 'node:path'
 import openapiTS, { astToString } from 'openapi-typescript'
 import ts from 'typescript'
 
-const require = createRequire(import.meta.url)
+/**
+ * The workspace packages read here are found by their folders, through each package's own
+ * name (Node's self-reference), not declared as dependencies: `npm pack` keeps `workspace:`
+ * specifiers as they are, and the packed manifest must name nothing of the workspace.
+ */
+const contracts = createRequire(new URL('../../contracts/package.json', import.meta.url))
+const server = createRequire(new URL('../../server/package.json', import.meta.url))
 
 /** The generated files, by name, relative to this package. */
 export const GENERATED_FILES = {
@@ -22,7 +28,7 @@ export const GENERATED_FILES = {
 
 /** The committed OpenAPI document, as text. */
 export function readOpenApiDocument(): string {
-  return readFileSync(require.resolve('@todo/contracts/openapi.json'), 'utf8')
+  return readFileSync(contracts.resolve('@todo/contracts/openapi.json'), 'utf8')
 }
 
 /** `paths`, `components` and `operations` of the REST door, from the OpenAPI document. */
@@ -41,7 +47,7 @@ export async function renderOpenApiTypes(documentText: string): Promise<string> 
  * a type that cannot be written that way (a class, a function, a Date) stops the generation.
  */
 export function renderRouterTypes(): string {
-  const routerFile = require.resolve('@todo/server/router')
+  const routerFile = server.resolve('@todo/server/router')
   const configFile = ts.findConfigFile(dirname(routerFile), ts.sys.fileExists)
   if (!configFile) throw new Error('no tsconfig.json above the router')
   const config = ts.getParsedCommandLineOfConfigFile(configFile, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic })

@@ -3,7 +3,7 @@
  * and `createTodoRestClient` (REST, typed by the OpenAPI document). Both report an error
  * answer as a `TodoApiError` with the API's `code`, `message` and `status`.
  *
- * `@todo/client-sdk/rest` is the REST client alone, with no tRPC package needed.
+ * `@todo-api/client-sdk/rest` is the REST client alone, with no tRPC package needed.
  */
 export {
   type ApiErrorBody,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
-import type { RouterInputs, RouterOutputs, TodoClient, TodoRouter } from '@todo/client-sdk'
 import { ERROR_STATUS } from '@todo/contracts'
 import type { AppRouter } from '@todo/server'
+import type { RouterInputs, RouterOutputs, TodoClient, TodoRouter } from '@todo-api/client-sdk'
 import type { TRPCClient } from '@trpc/client'
 import type { inferRouterError, inferRouterInputs, inferRouterOutputs } from '@trpc/server'
 import { describe, expect, expectTypeOf, it } from 'vitest'

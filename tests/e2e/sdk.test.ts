@@ -8,7 +8,7 @@ import {
   type Task,
   TodoApiError,
   toTodoApiError,
-} from '@todo/client-sdk'
+} from '@todo-api/client-sdk'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { newUser, newUserId } from '../setup/auth.js'
 import { useServer } from '../setup/server.js'
