@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { type Migration, type MigrationResultSet, Migrator } from 'kysely/migration'
 import * as createUsers from './versions/2026_11_23_000001_create_users.js'
 import * as createTasks from './versions/2026_11_23_000002_create_tasks.js'
@@ -35,4 +35,30 @@ export async function migrateDown(db: Kysely<any>): Promise<MigrationResultSet> 
 function check(result: MigrationResultSet): MigrationResultSet {
   if (result.error) throw result.error
   return result
+}
+
+/** How a database's schema stands against the migrations of this code. */
+export interface SchemaState {
+  /** Migrations of this code the database has not had: the code is ahead (run them first). */
+  pending: string[]
+  /** Migrations the database has had that this code does not know: a newer code migrated it (a rollback deploy). */
+  unknown: string[]
+}
+
+/** Compares the migrations the database has had (Kysely's `kysely_migration` table) with this code's. */
+export async function schemaState(db: Kysely<any>): Promise<SchemaState> {
+  const applied = new Set<string>()
+  try {
+    for (const row of (await sql<{ name: string }>`select name from kysely_migration`.execute(db)).rows) {
+      applied.add(row.name)
+    }
+  } catch (error) {
+    // undefined_table: never migrated.
+    if ((error as { code?: unknown }).code !== '42P01') throw error
+  }
+  const known = Object.keys(migrations)
+  return {
+    pending: known.filter((name) => !applied.has(name)),
+    unknown: [...applied].filter((name) => !(name in migrations)).sort(),
+  }
 }

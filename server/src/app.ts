@@ -1,12 +1,15 @@
 import cors from '@fastify/cors'
+import helmet from '@fastify/helmet'
 import { migrateToLatest } from '@todo/migrations'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { createBuiltinIssuer } from './auth/builtin-issuer.js'
 import { jwksIssuer } from './auth/jwks-issuer.js'
+import { createLoginGuard, unguarded } from './auth/login-guard.js'
 import { createUserProvisioner } from './auth/provision.js'
 import { cacheVerifiedTokens } from './auth/token-cache.js'
 import { createAuthenticator, sharedSecretIssuer, type TrustedIssuer } from './auth/verify-token.js'
 import { type Database, openDatabase } from './db/database.js'
+import { checkSchemaAtStart } from './db/schema-check.js'
 import { restDoor } from './doors/rest.js'
 import { trpcDoor } from './doors/trpc.js'
 import type { Config } from './env.js'
@@ -16,13 +19,16 @@ import { docsPlugin } from './plugins/docs.js'
 import { errorsPlugin } from './plugins/error-handler.js'
 import { healthPlugin } from './plugins/health.js'
 import { jwksPlugin } from './plugins/jwks.js'
+import { RequestLog, requestId, requestLogPlugin, serializers } from './plugins/request-log.js'
 import type { Services } from './trpc/context.js'
-import { createRateLimiter } from './trpc/rate-limit.js'
+import { createLimiters } from './trpc/rate-limit.js'
 import { appRouter } from './trpc/router.js'
 
 export interface BuildOptions {
   /** An open database owned by the caller (tests); otherwise the app opens and closes its own. */
   database?: Database
+  /** Where the JSON log lines go; standard output by default. */
+  logStream?: { write(line: string): void }
 }
 
 /** Largest request body: a task is a few kB; batched tRPC calls need more. */
@@ -32,8 +38,10 @@ const BODY_LIMIT = 256 * 1024
  * What every request shares, built once per app from the configuration: the database, the
  * token check, the built-in issuer, user provisioning, the rate limiter.
  */
-export function createServices(config: Config, database: Database, log: FastifyBaseLogger): Services {
+export async function createServices(config: Config, database: Database, app: FastifyInstance): Promise<Services> {
   const { auth } = config
+  const { log } = app
+  const createLimiter = await createLimiters(app, { redisUrl: config.redisUrl })
   const issuer = auth.builtin && createBuiltinIssuer(database.db, auth.builtin)
   if (auth.builtin && !auth.builtin.signingKey && config.production) {
     log.warn('AUTH_SIGNING_KEY is not set: the built-in issuer signs with a key kept in the database')
@@ -55,14 +63,20 @@ export function createServices(config: Config, database: Database, log: FastifyB
     ),
     issuer: issuer || undefined,
     provisionUser: createUserProvisioner(database.db),
-    rateLimiter: config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : undefined,
+    rateLimiter:
+      config.rateLimitPerMinute > 0
+        ? createLimiter('calls', { max: config.rateLimitPerMinute, windowMs: 60_000 })
+        : undefined,
+    loginGuard: auth.builtin?.loginLimits ? createLoginGuard(createLimiter) : unguarded,
   }
 }
 
 /** The whole API as a Fastify instance, ready but not listening. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: { level: config.logLevel, serializers, ...(opts.logStream && { stream: opts.logStream }) },
+    logController: new RequestLog(),
+    genReqId: requestId,
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     // Batched tRPC GETs put every procedure name in one path segment.
@@ -73,12 +87,26 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     opts.database ??
     (await openDatabase(config.database, {
       onIdleError: (error) => app.log.warn({ err: error }, 'idle database connection failed'),
+      onPreparedStatementsRefused: (error) =>
+        app.log.error(
+          { err: error },
+          'named prepared statements fail behind this database connection (a pooler without prepared-statement support, such as PgBouncer before 1.21 in transaction mode): set DATABASE_PREPARED_STATEMENTS=false; sending unnamed statements from now on',
+        ),
     }))
-  if (!opts.database && database.embedded) await migrateToLatest(database.db)
+  if (!opts.database) {
+    if (database.embedded) await migrateToLatest(database.db)
+    else await checkSchemaAtStart(database, { migrateOnStart: config.migrateOnStart, log: app.log })
+  }
 
-  const services = createServices(config, database, app.log)
+  const services = await createServices(config, database, app)
 
+  await app.register(requestLogPlugin)
   await app.register(errorsPlugin)
+  await app.register(helmet, {
+    // helmet's defaults, less `upgrade-insecure-requests`: the server may be reached over plain
+    // HTTP (locally, or behind a proxy that ends TLS), where it would break the docs page.
+    contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } },
+  })
   await app.register(cors, {
     origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],

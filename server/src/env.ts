@@ -1,14 +1,26 @@
 import { existsSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { JWK } from 'jose'
 import { z } from 'zod'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-/** Where the data lives, from `DATABASE_URL`. */
-export type DatabaseConfig = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | undefined }
+/** Where the data lives, from `DATABASE_URL` (and, for PostgreSQL, how the server talks to it). */
+export type DatabaseConfig =
+  | {
+      kind: 'postgres'
+      url: string
+      /** Connections of this process's pool (10). */
+      poolMax?: number
+      /** Named (server-side) prepared statements (the default), or unnamed ones for poolers without support. */
+      preparedStatements?: boolean
+    }
+  | { kind: 'pglite'; dataDir: string | undefined }
 
-function parseDatabaseUrl(value: string, ctx: z.RefinementCtx): DatabaseConfig {
+type Location = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | undefined }
+
+function parseDatabaseUrl(value: string, ctx: z.RefinementCtx): Location {
   if (/^postgres(ql)?:\/\//.test(value)) return { kind: 'postgres', url: value }
   if (value === 'memory://') return { kind: 'pglite', dataDir: undefined }
   if (value.startsWith('file:') && value.length > 'file:'.length) {
@@ -78,6 +90,25 @@ const duration = z
       .max(30 * 86_400, 'must be at most 30 days'),
   )
 
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false'], 'must be true or false')
+    .default(fallback)
+    .transform((value) => value === 'true')
+
+/** Names proxy-addr knows for whole address ranges. */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal'])
+
+/** An IP address, a CIDR range (`10.0.0.0/8`, `fd00::/8`) or a named range. */
+function isProxyAddress(value: string): boolean {
+  if (PROXY_RANGES.has(value)) return true
+  const [address = '', prefix, ...rest] = value.split('/')
+  const version = isIP(address)
+  if (version === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128)
+}
+
 const privateJwk = z
   .string()
   .transform((value, ctx) => {
@@ -103,6 +134,10 @@ const EnvSchema = z
     PORT: integer(0, 65535).default(8000),
     HOST: z.string().min(1).default('127.0.0.1'),
     DATABASE_URL: z.string().default('file:./.data').transform(parseDatabaseUrl),
+    DATABASE_POOL_MAX: integer(1, 1000).default(10),
+    DATABASE_PREPARED_STATEMENTS: flag('true'),
+    MIGRATE_ON_START: flag('false'),
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
     AUTH_JWT_SECRET: z
       .string()
       .refine((secret) => Buffer.byteLength(secret, 'utf8') >= 32, 'must be at least 32 bytes')
@@ -113,19 +148,24 @@ const EnvSchema = z
     AUTH_ALGORITHMS: list
       .pipe(z.array(z.enum(ASYMMETRIC_ALGORITHMS, `must be among ${ASYMMETRIC_ALGORITHMS.join(', ')}`)).min(1))
       .default(['EdDSA']),
-    AUTH_BUILTIN: z.enum(['true', 'false'], 'must be true or false').default('true'),
+    AUTH_BUILTIN: flag('true'),
     AUTH_SIGNING_KEY: privateJwk.optional(),
     AUTH_TOKEN_TTL: duration.default(3600),
+    AUTH_LOGIN_LIMITS: flag('true'),
     CORS_ORIGINS: origins.default(['http://localhost:3000']),
-    TRUST_PROXY: z
-      .string()
-      .transform((value): TrustProxy => {
-        if (value === 'true' || value === 'false') return value === 'true'
-        if (!/^\d+$/.test(value)) return value.split(',').map((address) => address.trim())
-        const hops = Number(value)
-        return (_address: string, hop: number) => hop < hops
-      })
-      .default(false),
+    TRUST_PROXY: list
+      .transform((items) => (items.length === 1 && items[0] === 'false' ? [] : items))
+      .pipe(
+        z.array(
+          z
+            .string()
+            .refine(
+              isProxyAddress,
+              "must be the proxies' addresses or CIDR ranges (or loopback, linklocal, uniquelocal), comma-separated: `true` or a hop count would let any client choose its address with X-Forwarded-For",
+            ),
+        ),
+      )
+      .default([]),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000_000).default(1000),
   })
@@ -145,11 +185,8 @@ const EnvSchema = z
     }
   })
 
-/** Fastify's `trustProxy`: believe X-Forwarded-* from all, none, these addresses, or the nearest n hops. */
-type TrustProxy = boolean | string[] | ((address: string, hop: number) => boolean)
-
 /** Never echoed in an error: they may hold credentials. */
-const SECRET = new Set(['DATABASE_URL', 'AUTH_JWT_SECRET', 'AUTH_SIGNING_KEY'])
+const SECRET = new Set(['DATABASE_URL', 'AUTH_JWT_SECRET', 'AUTH_SIGNING_KEY', 'REDIS_URL'])
 
 /** The server's configuration: read once, at start, from the environment. */
 export interface Config {
@@ -160,10 +197,15 @@ export interface Config {
   auth: {
     jwtSecret: string | undefined
     jwks: { jwksUrl: string; issuer: string; audience: string[]; algorithms: string[] } | undefined
-    builtin: { signingKey: JWK | undefined; tokenTtlSeconds: number } | undefined
+    builtin: { signingKey: JWK | undefined; tokenTtlSeconds: number; loginLimits: boolean } | undefined
   }
+  /** Migrate a PostgreSQL database at start (single-instance deployments). */
+  migrateOnStart: boolean
+  /** Shared state (rate limits) across instances; in memory when absent. */
+  redisUrl: string | undefined
   corsOrigins: string[]
-  trustProxy: TrustProxy
+  /** Proxies whose X-Forwarded-* headers are believed: addresses and CIDR ranges (none by default). */
+  trustProxy: string[]
   logLevel: (typeof LOG_LEVELS)[number]
   /** Requests per minute per caller; 0 turns the limit off. */
   rateLimitPerMinute: number
@@ -191,7 +233,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     production: e.NODE_ENV === 'production',
     port: e.PORT,
     host: e.HOST,
-    database: e.DATABASE_URL,
+    database:
+      e.DATABASE_URL.kind === 'postgres'
+        ? { ...e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, preparedStatements: e.DATABASE_PREPARED_STATEMENTS }
+        : e.DATABASE_URL,
+    migrateOnStart: e.MIGRATE_ON_START,
+    redisUrl: e.REDIS_URL,
     auth: {
       jwtSecret: e.AUTH_JWT_SECRET,
       jwks:
@@ -203,10 +250,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
               algorithms: e.AUTH_ALGORITHMS,
             }
           : undefined,
-      builtin:
-        e.AUTH_BUILTIN === 'true'
-          ? { signingKey: e.AUTH_SIGNING_KEY as JWK | undefined, tokenTtlSeconds: e.AUTH_TOKEN_TTL }
-          : undefined,
+      builtin: e.AUTH_BUILTIN
+        ? {
+            signingKey: e.AUTH_SIGNING_KEY as JWK | undefined,
+            tokenTtlSeconds: e.AUTH_TOKEN_TTL,
+            loginLimits: e.AUTH_LOGIN_LIMITS,
+          }
+        : undefined,
     },
     corsOrigins: e.CORS_ORIGINS,
     trustProxy: e.TRUST_PROXY,

@@ -1,12 +1,13 @@
 import closeWithGrace from 'close-with-grace'
 import { buildApp } from './app.js'
 import { DataDirInUseError } from './db/data-dir-lock.js'
+import { SchemaBehindError } from './db/schema-check.js'
 import { configOrExit } from './env.js'
 
 const config = configOrExit()
 
 const app = await buildApp(config).catch((error: unknown) => {
-  if (!(error instanceof DataDirInUseError)) throw error
+  if (!(error instanceof DataDirInUseError || error instanceof SchemaBehindError)) throw error
   console.error(error.message)
   process.exit(1)
 })

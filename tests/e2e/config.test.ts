@@ -44,8 +44,42 @@ describe('configuration', () => {
     ['AUTH_SIGNING_KEY', 'not json'],
     ['AUTH_TOKEN_TTL', 'forever'],
     ['AUTH_TOKEN_TTL', '10s'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '2'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', 'proxy.internal'],
+    ['DATABASE_POOL_MAX', '0'],
+    ['DATABASE_PREPARED_STATEMENTS', 'no'],
+    ['MIGRATE_ON_START', 'yes'],
+    ['REDIS_URL', 'http://localhost:6379'],
+    ['AUTH_LOGIN_LIMITS', 'off'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid environment: ${name} `))
+  })
+
+  it('trusts proxies by address or CIDR range only', () => {
+    expect(loadConfig({}).trustProxy).toEqual([])
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toEqual([])
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,fd00::/8 ,loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+      'fd00::/8',
+      'loopback',
+    ])
+    expect(() => loadConfig({ TRUST_PROXY: '1' })).toThrow(/X-Forwarded-For/)
+  })
+
+  it('reads the PostgreSQL pool and statement settings', () => {
+    const url = 'postgres://localhost/app'
+    expect(loadConfig({ DATABASE_URL: url }).database).toEqual({
+      kind: 'postgres',
+      url,
+      poolMax: 10,
+      preparedStatements: true,
+    })
+    expect(
+      loadConfig({ DATABASE_URL: url, DATABASE_POOL_MAX: '4', DATABASE_PREPARED_STATEMENTS: 'false' }).database,
+    ).toEqual({ kind: 'postgres', url, poolMax: 4, preparedStatements: false })
   })
 
   it('trusts an external issuer only with its issuer and audience', () => {

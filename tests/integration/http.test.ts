@@ -143,9 +143,15 @@ describe('server faults', () => {
     const user = await newUser()
     const response = await restClient(server.url, user.id, user.token).list()
     expect(response.status).toBe(500)
-    expect(response.body).toEqual({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal server error' })
+    // The request id, to find the fault in the log, and nothing else.
+    expect(response.body).toEqual({
+      code: 'INTERNAL_SERVER_ERROR',
+      message: 'Internal server error',
+      request_id: response.headers.get('x-request-id'),
+    })
     const error = await trpcError(trpcClient(server.url, user.token).tasks.list.query({ user_id: user.id }))
     expect(error.message).toBe('Internal server error')
+    expect(error.data?.request_id).toMatch(/^[0-9a-f-]{36}$/)
     expect(JSON.stringify(error.shape)).not.toMatch(/no_such_schema|relation|stack|\.ts/)
   })
 
@@ -155,7 +161,11 @@ describe('server faults', () => {
     const user = await newUser()
     const rest = await restClient(server.url, user.id, user.token).list()
     expect(rest.status).toBe(503)
-    expect(rest.body).toEqual({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable' })
+    expect(rest.body).toEqual({
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'The database is unavailable',
+      request_id: rest.headers.get('x-request-id'),
+    })
     const error = await trpcError(trpcClient(server.url, user.token).tasks.list.query({ user_id: user.id }))
     expect(error.data?.httpStatus).toBe(503)
     const health = await request(server.url, 'GET', '/health')

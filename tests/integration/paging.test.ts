@@ -115,7 +115,7 @@ describe('the Link header of GET /api/{user_id}/tasks', () => {
   })
 
   it('names the public address behind a trusted proxy', async () => {
-    const behindProxy = await startServer({ TRUST_PROXY: 'true' })
+    const behindProxy = await startServer({ TRUST_PROXY: '127.0.0.1' })
     try {
       const user = await newUser()
       await seedTasks(user.id, 2)

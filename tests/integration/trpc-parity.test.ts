@@ -50,7 +50,7 @@ describe('plain tRPC calls answer as tRPC’s own handler does', () => {
   let stockApp: FastifyInstance
   beforeAll(async () => {
     stockApp = Fastify({ logger: false, routerOptions: { maxParamLength: 5000 } })
-    const services = createServices(loadConfig(testEnv()), await testDatabase(), stockApp.log)
+    const services = await createServices(loadConfig(testEnv()), await testDatabase(), stockApp)
     await stockApp.register(
       async (scope) => {
         scope.setErrorHandler(trpcFastifyErrorHandler)

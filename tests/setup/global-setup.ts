@@ -1,8 +1,5 @@
-import { randomBytes } from 'node:crypto'
-import { migrateToLatest } from '@todo/migrations'
-import { openDatabase } from '@todo/server'
-import pg from 'pg'
 import type { TestProject } from 'vitest/node'
+import { freshDatabase } from './postgres.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,26 +18,7 @@ export default async function setup(project: TestProject) {
     project.provide('databaseUrl', undefined)
     return
   }
-  const name = `todo_test_${process.pid}_${randomBytes(3).toString('hex')}`
-  await admin(serverUrl, `create database ${name}`)
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  const database = await openDatabase({ kind: 'postgres', url: url.href })
-  try {
-    await migrateToLatest(database.db)
-  } finally {
-    await database.close()
-  }
-  project.provide('databaseUrl', url.href)
-  return () => admin(serverUrl, `drop database if exists ${name} with (force)`)
-}
-
-async function admin(serverUrl: string, statement: string) {
-  const client = new pg.Client({ connectionString: serverUrl })
-  await client.connect()
-  try {
-    await client.query(statement)
-  } finally {
-    await client.end()
-  }
+  const { url, drop } = await freshDatabase(serverUrl)
+  project.provide('databaseUrl', url)
+  return drop
 }

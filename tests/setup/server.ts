@@ -18,6 +18,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     AUTH_JWT_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '0',
+    AUTH_LOGIN_LIMITS: 'false',
     ...overrides,
   }
 }

@@ -14,6 +14,7 @@ export type TodoErrorShape = {
       path: (string | number)[]
       message: string
     }[] | undefined
+    request_id?: string | undefined
   }
 }
 

@@ -6,8 +6,11 @@ import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../env.js'
 import { lockDataDir } from './data-dir-lock.js'
+import { DatabaseUnavailableError } from './failures.js'
 import type { DB } from './schema.js'
 import { isoFromPostgres, TIMESTAMPTZ_OID } from './timestamps.js'
+
+type PostgresConfig = Extract<DatabaseConfig, { kind: 'postgres' }>
 
 /** An open database: PostgreSQL through `pg`, or the embedded PGlite. */
 export interface Database {
@@ -16,19 +19,23 @@ export interface Database {
   embedded: boolean
   /** Resolves when the database answers within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<void>
+  /** `promise`, or a rejection when it has not settled within `timeoutMs` (a probe must not hang). */
+  withTimeout<T>(promise: Promise<T>, timeoutMs?: number): Promise<T>
   close(): Promise<void>
 }
 
 export interface OpenOptions {
   /** Logs a failure of an idle pooled connection (it would otherwise crash the process). */
   onIdleError?: (error: Error) => void
+  /** Logs, once, that named prepared statements fail behind this connection (see `PreparingClient`). */
+  onPreparedStatementsRefused?: (error: Error) => void
 }
 
 export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {}): Promise<Database> {
   const release = config.kind === 'pglite' && config.dataDir ? lockDataDir(config.dataDir) : () => {}
   let db: Kysely<DB>
   try {
-    const dialect = config.kind === 'postgres' ? postgresDialect(config.url, opts) : await pgliteDialect(config.dataDir)
+    const dialect = config.kind === 'postgres' ? postgresDialect(config, opts) : await pgliteDialect(config.dataDir)
     db = new Kysely<DB>({ dialect })
   } catch (error) {
     release()
@@ -37,42 +44,93 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
   return {
     db,
     embedded: config.kind === 'pglite',
-    ping: (timeoutMs = 2000) => withTimeout(sql`select 1`.execute(db), timeoutMs).then(() => {}),
+    ping: (timeoutMs = PROBE_TIMEOUT_MS) => withTimeout(sql`select 1`.execute(db), timeoutMs).then(() => {}),
+    withTimeout: (promise, timeoutMs = PROBE_TIMEOUT_MS) => withTimeout(promise, timeoutMs),
     close: () => db.destroy().finally(release),
   }
 }
 
+/** How long a probe waits for the database. */
+const PROBE_TIMEOUT_MS = 2000
+
 const statementNames = new Map<string, string>()
 const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i
+/** SQLSTATEs of a named statement the server does not have (26000) or already has (42P05). */
+const PREPARED_STATEMENT_MISMATCH = new Set(['26000', '42P05'])
 
 /**
- * Sends Kysely's queries as named prepared statements: PostgreSQL parses and plans each
- * distinct SQL text once per connection instead of on every call.
+ * A `pg.Client` that sends Kysely's queries as named prepared statements: PostgreSQL parses
+ * and plans each distinct SQL text once per connection instead of on every call.
+ *
+ * Behind a pooler that hands one client's statements to other server connections (PgBouncer
+ * before 1.21 in transaction mode) a named statement is soon missing or already there. The
+ * first such failure is reported once through `refused` (`DATABASE_PREPARED_STATEMENTS=false`
+ * is the setting for such a pooler) and the pool sends unnamed statements from then on; the
+ * failed query did not run, so it is sent again unnamed, unless it was inside a transaction,
+ * which the failure has broken (that one call answers 503).
  */
-class PreparingClient extends pg.Client {
-  override query(...args: any[]): any {
-    const [text, values, callback] = args
-    if (typeof text === 'string' && Array.isArray(values) && callback === undefined && PREPARABLE.test(text)) {
-      let name = statementNames.get(text)
-      if (name === undefined && statementNames.size < 500) {
-        name = `todo_${statementNames.size}`
-        statementNames.set(text, name)
-      }
-      if (name !== undefined) return super.query({ name, text, values })
+function preparingClient(refused: ((error: Error) => void) | undefined): typeof pg.Client {
+  let named = true
+  return class PreparingClient extends pg.Client {
+    override query(...args: any[]): any {
+      const [text, values, callback] = args
+      const name =
+        named && typeof text === 'string' && Array.isArray(values) && callback === undefined && PREPARABLE.test(text)
+          ? statementName(text)
+          : undefined
+      if (name === undefined) return (super.query as (...a: any[]) => any)(...args)
+      return (super.query({ name, text, values }) as Promise<unknown>).catch((error: { code?: unknown }) => {
+        if (!PREPARED_STATEMENT_MISMATCH.has(error.code as string)) throw error
+        if (named) {
+          named = false
+          refused?.(error as Error)
+        }
+        if ((this as unknown as TransactionStatus).getTransactionStatus() !== 'I')
+          throw new DatabaseUnavailableError(MISCONFIGURED, { cause: error })
+        return super.query(text, values)
+      })
     }
-    return (super.query as (...a: any[]) => any)(...args)
   }
 }
 
-function postgresDialect(url: string, opts: OpenOptions): PostgresDialect {
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: 10,
+/** `pg.Client#getTransactionStatus` (pg 8.12+), which @types/pg does not declare: `I` idle, `T` in a transaction, `E` in a failed one. */
+interface TransactionStatus {
+  getTransactionStatus(): 'I' | 'T' | 'E' | null
+}
+
+/** The statement name of a SQL text: `todo_<n>`, for the first 500 distinct texts. */
+function statementName(text: string): string | undefined {
+  let name = statementNames.get(text)
+  if (name === undefined && statementNames.size < 500) {
+    name = `todo_${statementNames.size}`
+    statementNames.set(text, name)
+  }
+  return name
+}
+
+const MISCONFIGURED =
+  'Named prepared statements fail on this connection: set DATABASE_PREPARED_STATEMENTS=false behind a pooler without prepared-statement support'
+
+/** A pool whose failures to connect say that the database is unavailable, whatever their cause. */
+class Pool extends pg.Pool {
+  override connect(...args: any[]): any {
+    if (args.length > 0) return (super.connect as (...a: any[]) => any)(...args)
+    return super.connect().catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new DatabaseUnavailableError(`No connection to the database could be had: ${reason}`, { cause: error })
+    })
+  }
+}
+
+function postgresDialect(config: PostgresConfig, opts: OpenOptions): PostgresDialect {
+  const pool = new Pool({
+    connectionString: config.url,
+    max: config.poolMax ?? 10,
     // A database that does not answer is a quick 503, not a request hanging in the pool.
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
     application_name: 'todo-api',
-    Client: PreparingClient,
+    Client: config.preparedStatements !== false ? preparingClient(opts.onPreparedStatementsRefused) : pg.Client,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === TIMESTAMPTZ_OID

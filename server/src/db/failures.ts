@@ -1,5 +1,13 @@
 /** Helpers that read errors from `pg` and PGlite. */
 
+/**
+ * No connection to the database could be had: whatever the reason (refused, too many
+ * connections, connections not allowed now, a timeout), the database is unavailable (503).
+ */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError'
+}
+
 interface DatabaseError {
   code?: unknown
   message?: unknown
@@ -22,6 +30,7 @@ const UNAVAILABLE_MESSAGE =
 /** True when the error means the database cannot be reached now (a 503), not a bad query. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error; e instanceof Error; e = e.cause) {
+    if (e instanceof DatabaseUnavailableError) return true
     const { code, message } = e as DatabaseError
     if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_NODE.has(code))) return true
     if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true

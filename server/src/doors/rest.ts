@@ -54,11 +54,12 @@ function linkToNextPage(request: FastifyRequest, cursor: string): string {
 function restErrorBody(payload: string): string {
   const body = JSON.parse(payload) as Partial<ErrorShape> & { code?: unknown; message?: unknown }
   if (!body.data) return payload
-  const { issues } = body.data
+  const { issues, request_id } = body.data
   return JSON.stringify({
     code: body.data.code,
     message: issues ? describeIssues(issues) : body.message,
     ...(issues && { issues }),
+    ...(request_id && { request_id }),
   })
 }
 
@@ -67,10 +68,6 @@ function restErrorBody(payload: string): string {
  * contract asks of HTTP that the adapter does not do by itself.
  */
 export async function restDoor(app: FastifyInstance, { router, services, document }: RestDoorOptions) {
-  // The adapter rewrites the request URL; reading `originalUrl` now memoizes it for `Link`.
-  app.addHook('onRequest', async (request) => {
-    void request.originalUrl
-  })
   const routes = restRoutes(router, app.prefix)
   const takesNoBody = (request: FastifyRequest) =>
     routes.some((route) => route.optionalBody && route.method === request.method && route.pattern.test(request.url))

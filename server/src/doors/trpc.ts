@@ -8,13 +8,13 @@ import {
 } from '@trpc/server'
 import { type FastifyTRPCPluginOptions, fastifyRequestHandler } from '@trpc/server/adapters/fastify'
 import { getHTTPStatusCode } from '@trpc/server/http'
-import { TRPC_ERROR_CODES_BY_KEY, type TRPCResponse } from '@trpc/server/rpc'
+import type { TRPCResponse } from '@trpc/server/rpc'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Context, contextFromRequest, type Services } from '../trpc/context.js'
 import { logServerFault } from '../trpc/error-shape.js'
 import { errorHeaders } from '../trpc/response-meta.js'
 import type { AppRouter } from '../trpc/router.js'
-import { fastifyErrorCode } from './http-errors.js'
+import { answerFastifyError } from './http-errors.js'
 import { type RequestInfo, readRequestInfo } from './trpc-request-info.js'
 
 export type TrpcHandlerOptions = FastifyTRPCPluginOptions<AppRouter>['trpcOptions']
@@ -39,11 +39,7 @@ export function trpcHandlerOptions(router: AppRouter, services: Services): TrpcH
  * in tRPC's error envelope.
  */
 export function trpcFastifyErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const { status, code, message } = fastifyErrorCode(error)
-  if (status >= 500) request.log.error({ err: error }, 'request failed')
-  return reply.status(status).send({
-    error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: status } },
-  })
+  return answerFastifyError(error, request, reply, 'trpc')
 }
 
 export interface TrpcDoorOptions {

@@ -2,9 +2,11 @@ import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { BuiltinIssuer } from '../auth/builtin-issuer.js'
 import type { Identity } from '../auth/identity.js'
+import type { LoginGuard } from '../auth/login-guard.js'
 import type { UserProvisioner } from '../auth/provision.js'
 import type { DB } from '../db/schema.js'
-import type { RateLimiter } from './rate-limit.js'
+import type { RequestLogFields } from '../plugins/request-log.js'
+import type { Limiter } from './rate-limit.js'
 
 /** What every request shares: built once per app. */
 export interface Services {
@@ -12,8 +14,10 @@ export interface Services {
   /** `Authorization` header → identity; throws `AuthError`. */
   authenticate: (authorization: string | undefined) => Promise<Identity>
   provisionUser: UserProvisioner
-  /** Absent when rate limiting is off. */
-  rateLimiter: RateLimiter | undefined
+  /** Calls per caller and minute; absent when rate limiting is off. */
+  rateLimiter: Limiter | undefined
+  /** Budgets of password guessing at the built-in issuer. */
+  loginGuard: LoginGuard
   /** The server's own issuer; absent when turned off. */
   issuer: BuiltinIssuer | undefined
 }
@@ -27,6 +31,10 @@ export interface Context extends Services {
   /** The caller's identity, verified once per request however often it is asked for. */
   identity: () => Promise<Identity>
   clientIp: string
+  /** The request's id (`X-Request-Id`), named in the body of a server fault. */
+  requestId: string
+  /** What the request's log line says of the call (procedure, caller). */
+  logFields: RequestLogFields
   /** REST only: announces the next page of a list (the `Link: rel="next"` header). */
   nextPage?: (cursor: string) => void
 }
@@ -37,6 +45,8 @@ export interface InnerContextOptions {
   transport: Transport
   authorization: string | undefined
   clientIp: string
+  requestId: string
+  logFields: RequestLogFields
   nextPage?: (cursor: string) => void
 }
 
@@ -50,10 +60,13 @@ export function createInnerContext(opts: InnerContextOptions): Context {
     authenticate: services.authenticate,
     provisionUser: services.provisionUser,
     rateLimiter: services.rateLimiter,
+    loginGuard: services.loginGuard,
     issuer: services.issuer,
     log: opts.log,
     transport: opts.transport,
     clientIp: opts.clientIp,
+    requestId: opts.requestId,
+    logFields: opts.logFields,
     nextPage: opts.nextPage,
     identity: () => {
       verified ??= services.authenticate(authorization)
@@ -75,6 +88,9 @@ export function contextFromRequest(
     transport,
     authorization: req.headers.authorization,
     clientIp: req.ip,
+    requestId: req.id,
+    // Set by the request-log plugin; a bare Fastify app (tRPC's stock plugin in a test) has none.
+    logFields: req.logFields ?? {},
     ...(nextPage && { nextPage }),
   })
 }

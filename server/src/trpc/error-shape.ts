@@ -10,6 +10,8 @@ export interface ErrorData {
   httpStatus: number
   path?: string | undefined
   issues?: ValidationIssue[] | undefined
+  /** On server faults (5xx): the request's id, to find it in the log. */
+  request_id?: string | undefined
 }
 
 export interface ErrorShape {
@@ -63,7 +65,15 @@ function pathKey(key: PropertyKey): string | number {
  * The one error shape of both doors. Server faults never show their message or stack;
  * validation errors name each offending field.
  */
-export function formatError({ shape, error }: { shape: DefaultErrorShape; error: TRPCError }): ErrorShape {
+export function formatError({
+  shape,
+  error,
+  ctx,
+}: {
+  shape: DefaultErrorShape
+  error: TRPCError
+  ctx?: { requestId?: string } | undefined
+}): ErrorShape {
   // tRPC reports a body it cannot parse as BAD_REQUEST; the REST door says PARSE_ERROR.
   if (error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError) {
     return {
@@ -84,6 +94,7 @@ export function formatError({ shape, error }: { shape: DefaultErrorShape; error:
       httpStatus: shape.data.httpStatus,
       path: shape.data.path,
       ...(issues && { issues }),
+      ...(shape.data.httpStatus >= 500 && ctx?.requestId && { request_id: ctx.requestId }),
     },
   }
 }

@@ -1,6 +1,7 @@
 import { type RouteMeta, UserIdSchema } from '@todo/contracts'
 import { initTRPC, TRPCError } from '@trpc/server'
 import { z } from 'zod'
+import { HashingBusyError } from '../auth/password.js'
 import { AuthError } from '../auth/verify-token.js'
 import { isDatabaseUnavailable } from '../db/failures.js'
 import type { Context } from './context.js'
@@ -13,11 +14,18 @@ export const router = t.router
 export const middleware = t.middleware
 export const createCallerFactory = t.createCallerFactory
 
-/** A database that cannot be reached is the server's honest 503, whatever the query was. */
-const databaseAvailability = t.middleware(async ({ next }) => {
+/**
+ * Faults of what the server depends on are its honest 503, whatever the call was: a database
+ * that cannot be reached, or too many password hashes under way.
+ */
+const availability = t.middleware(async ({ next }) => {
   const result = await next()
-  if (!result.ok && isDatabaseUnavailable(result.error.cause)) {
+  if (result.ok) return result
+  if (isDatabaseUnavailable(result.error.cause)) {
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The database is unavailable', cause: result.error })
+  }
+  if (result.error.cause instanceof HashingBusyError) {
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: result.error.cause.message, cause: result.error.cause })
   }
   return result
 })
@@ -30,7 +38,7 @@ const rateLimited = t.middleware(async ({ ctx, next }) => {
       () => `ip:${ctx.clientIp}`,
     )
     try {
-      ctx.rateLimiter.take(key)
+      await ctx.rateLimiter.take(key)
     } catch (error) {
       if (error instanceof RateLimitError) {
         throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error })
@@ -41,7 +49,14 @@ const rateLimited = t.middleware(async ({ ctx, next }) => {
   return next()
 })
 
-export const publicProcedure = t.procedure.use(databaseAvailability).use(rateLimited)
+/** Names the procedure in the request's log line (a batch names each of its calls). */
+const logged = t.middleware(({ ctx, path, next }) => {
+  const fields = ctx.logFields
+  fields.procedure = fields.procedure === undefined ? path : `${fields.procedure},${path}`
+  return next()
+})
+
+export const publicProcedure = t.procedure.use(logged).use(availability).use(rateLimited)
 
 /** Refuses the call without a trusted token (401); provisions the user on first sight. */
 const isAuthed = t.middleware(async ({ ctx, next }) => {
@@ -55,6 +70,7 @@ const isAuthed = t.middleware(async ({ ctx, next }) => {
     }
     throw error
   }
+  ctx.logFields.user = user.id
   await ctx.provisionUser(user)
   return next({ ctx: { user } })
 })

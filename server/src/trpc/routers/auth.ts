@@ -41,6 +41,7 @@ export const authRouter = router({
     .output(SessionSchema)
     .mutation(async ({ ctx, input }) => {
       issuerOf(ctx)
+      await ctx.loginGuard.register(ctx.clientIp)
       const password_hash = await hashPassword(input.password)
       try {
         const user = await ctx.db.transaction().execute(async (trx) => {
@@ -63,9 +64,11 @@ export const authRouter = router({
     .output(SessionSchema)
     .mutation(async ({ ctx, input }) => {
       issuerOf(ctx)
-      const account = await findAccountByEmail(ctx.db, input.email)
-      const valid = await verifyPassword(input.password, account?.password_hash)
-      if (!account || !valid) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Wrong email or password' })
+      const account = await ctx.loginGuard.login(input.email, ctx.clientIp, async () => {
+        const found = await findAccountByEmail(ctx.db, input.email)
+        return (await verifyPassword(input.password, found?.password_hash)) ? found : undefined
+      })
+      if (!account) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Wrong email or password' })
       return session(ctx, account)
     }),
 
