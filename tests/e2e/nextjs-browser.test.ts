@@ -88,7 +88,10 @@ async function startNext(
   const deadline = Date.now() + 30_000
   while (!/Ready in/.test(output)) {
     if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output}`)
-    if (Date.now() > deadline) throw new Error(`next start did not get ready:\n${output}`)
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`next start did not get ready:\n${output}`)
+    }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   return { child, output: () => output }
@@ -143,7 +146,8 @@ if (missing.length > 0 && !inCi) {
       const [appPort, apiPort] = await Promise.all([freePort(), freePort()])
       appUrl = `http://127.0.0.1:${appPort}`
       apiUrl = `http://127.0.0.1:${apiPort}`
-      const started = await Promise.all([
+      // allSettled: whatever did start is stopped in afterAll even if another part failed.
+      const [apiStart, nextStart, browserStart] = await Promise.allSettled([
         startServerProcess(
           testEnv({
             PORT: String(apiPort),
@@ -165,7 +169,10 @@ if (missing.length > 0 && !inCi) {
         }),
         chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS }),
       ])
-      ;[api, next, browser] = started
+      if (apiStart.status === 'fulfilled') api = apiStart.value
+      if (nextStart.status === 'fulfilled') next = nextStart.value
+      if (browserStart.status === 'fulfilled') browser = browserStart.value
+      for (const result of [apiStart, nextStart, browserStart]) if (result.status === 'rejected') throw result.reason
     }, 90_000)
 
     afterAll(async () => {
