@@ -68,11 +68,14 @@ async function freePort(): Promise<number> {
   return port
 }
 
-/** `next start` of the built example, with only the environment it needs. */
+/**
+ * `next start` of the built example, with only the environment it needs, in a process group of
+ * its own: `next start` runs the server in a child process, which `stop` ends with it.
+ */
 async function startNext(
   port: number,
   env: Record<string, string>,
-): Promise<{ child: ChildProcess; output: () => string }> {
+): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
   const child = spawn(
     process.execPath,
     [join(exampleDir, 'node_modules/next/dist/bin/next'), 'start', '-p', String(port), '-H', '127.0.0.1'],
@@ -80,8 +83,15 @@ async function startNext(
       cwd: exampleDir,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     },
   )
+  const exited = once(child, 'exit')
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    process.kill(-child.pid!, 'SIGTERM')
+    await exited
+  }
   let output = ''
   child.stdout!.on('data', (chunk) => (output += chunk))
   child.stderr!.on('data', (chunk) => (output += chunk))
@@ -89,12 +99,12 @@ async function startNext(
   while (!/Ready in/.test(output)) {
     if (child.exitCode !== null) throw new Error(`next start exited with ${child.exitCode}:\n${output}`)
     if (Date.now() > deadline) {
-      child.kill('SIGKILL')
+      await stop()
       throw new Error(`next start did not get ready:\n${output}`)
     }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  return { child, output: () => output }
+  return { child, output: () => output, stop }
 }
 
 describe('the example app token helper', () => {
@@ -177,7 +187,7 @@ if (missing.length > 0 && !inCi) {
 
     afterAll(async () => {
       await browser?.close()
-      next?.child.kill('SIGTERM')
+      await next?.stop()
       await api?.stop()
     })
 
