@@ -196,6 +196,20 @@ class TypePrinter {
     return type.isUnion() && printed.includes(' | ') ? `(${printed})` : printed
   }
 
+  /**
+   * The type arguments of an async iterable (what a subscription's generator yields, returns
+   * and is sent): `AsyncIterable<T, TReturn, TNext>` is printed by name, being a standard type.
+   */
+  private asyncIterated(type: ts.ObjectType): readonly ts.Type[] | undefined {
+    const method = type
+      .getProperties()
+      .find((symbol) => symbol.name === '__@asyncIterator@' || symbol.name.startsWith('__@asyncIterator'))
+    if (!method) return undefined
+    const [signature] = this.checker.getTypeOfSymbol(method).getCallSignatures()
+    const iterator = signature && this.checker.getReturnTypeOfSignature(signature)
+    return iterator ? this.checker.getTypeArguments(iterator as ts.TypeReference) : undefined
+  }
+
   private object(type: ts.ObjectType, depth: number): string {
     const { checker } = this
     if (checker.isArrayType(type)) {
@@ -207,6 +221,8 @@ class TypePrinter {
       const elements = checker.getTypeArguments(type as ts.TypeReference).map((t) => this.print(t, depth))
       return `[${elements.join(', ')}]`
     }
+    const iterated = this.asyncIterated(type)
+    if (iterated) return `AsyncIterable<${iterated.map((t) => this.print(t, depth)).join(', ')}>`
     if (type.getCallSignatures().length > 0 || type.getConstructSignatures().length > 0) {
       throw new Error(`cannot print a function or class type: ${checker.typeToString(type)}`)
     }

@@ -30,6 +30,12 @@ export const TaskSchema = z
     ),
     created_at: IsoDateTimeSchema.describe('When the task was created.'),
     updated_at: IsoDateTimeSchema.describe('When the task last changed.'),
+    version: z
+      .int()
+      .min(1)
+      .describe(
+        '1 on create, +1 on every change; a write that changes nothing keeps it. The REST `ETag` is this number, quoted.',
+      ),
   })
   .meta({ id: 'Task' })
 export type Task = z.infer<typeof TaskSchema>
@@ -38,17 +44,31 @@ export type Task = z.infer<typeof TaskSchema>
 export const TaskPathSchema = z.object({ user_id: UserIdSchema, id: TaskIdSchema })
 export type TaskPath = z.infer<typeof TaskPathSchema>
 
+/** A write's condition: the version the client last saw. */
+const IfVersionSchema = exact(z.int().min(1))
+  .optional()
+  .describe(
+    'Write only if the task is still at this version; otherwise nothing changes and the answer is 412 `PRECONDITION_FAILED` with `current`. REST: the `If-Match: "<version>"` header.',
+  )
+
 export const CreateTaskInputSchema = z.object({
   user_id: UserIdSchema,
+  id: TaskIdSchema.optional().describe(
+    'A uuid the client chose, so that a retried create is harmless: the same id again returns the first task (200, REST `Idempotent-Replayed: true`), never a second one; an id another user has is 409.',
+  ),
   title: TitleSchema,
   description: DescriptionSchema.optional(),
 })
 export type CreateTaskInput = z.infer<typeof CreateTaskInputSchema>
 
+export const DeleteTaskInputSchema = TaskPathSchema.extend({ if_version: IfVersionSchema })
+export type DeleteTaskInput = z.infer<typeof DeleteTaskInputSchema>
+
 export const UpdateTaskInputSchema = TaskPathSchema.extend({
   title: TitleSchema.optional(),
   description: DescriptionSchema.optional(),
   completed: exact(z.boolean()).optional().describe('Sets completion; `completed_at` follows.'),
+  if_version: IfVersionSchema,
 }).refine((input) => input.title !== undefined || input.description !== undefined || input.completed !== undefined, {
   message: 'Give at least one of title, description, completed',
 })
@@ -58,6 +78,7 @@ export const CompleteTaskInputSchema = TaskPathSchema.extend({
   completed: exact(z.boolean())
     .optional()
     .describe('Sets completion (a retry is harmless); when absent, completion is toggled.'),
+  if_version: IfVersionSchema,
 })
 export type CompleteTaskInput = z.infer<typeof CompleteTaskInputSchema>
 
@@ -96,11 +117,63 @@ export const TaskPageSchema = z
   .meta({ id: 'TaskPage' })
 export type TaskPage = z.infer<typeof TaskPageSchema>
 
+export const CHANGES_LIMIT_DEFAULT = 100
+export const CHANGES_LIMIT_MAX = 500
+
+export const ChangesInputSchema = z.object({
+  user_id: UserIdSchema,
+  since: z
+    .string()
+    .max(512)
+    .optional()
+    .describe('The `cursor` of the previous answer. Without it: every current task, as upserts, then the cursor.'),
+  limit: exact(z.int().min(1).max(CHANGES_LIMIT_MAX))
+    .default(CHANGES_LIMIT_DEFAULT)
+    .describe(`Changes at most, 1 to ${CHANGES_LIMIT_MAX}.`),
+})
+export type ChangesInput = z.input<typeof ChangesInputSchema>
+
+/** The typed query parameters of `GET /{user_id}/tasks/changes` (see `listTasksQueryTypes`). */
+export const changesQueryTypes = { limit: 'integer' } as const
+
+const ChangeAtSchema = IsoDateTimeSchema.describe('When the change was made.')
+
+/** One change of the feed: a task as it is now, or the id of a task that is gone. */
+export const ChangeSchema = z
+  .discriminatedUnion('op', [
+    z.object({ op: z.literal('upsert'), id: TaskIdSchema, task: TaskSchema, at: ChangeAtSchema }),
+    z.object({ op: z.literal('delete'), id: TaskIdSchema, task: z.null(), at: ChangeAtSchema }),
+  ])
+  .meta({ id: 'Change' })
+export type Change = z.infer<typeof ChangeSchema>
+
+export const ChangesPageSchema = z
+  .object({
+    changes: z
+      .array(ChangeSchema)
+      .describe('In the order they committed; several changes of one task may come as one.'),
+    cursor: z.string().describe('Pass it as `since` next time. Opaque; it belongs to its user.'),
+    has_more: z.boolean().describe('More changes are waiting: ask again with `cursor` at once.'),
+  })
+  .meta({ id: 'ChangesPage' })
+export type ChangesPage = z.infer<typeof ChangesPageSchema>
+
+export const EventsInputSchema = z.object({
+  user_id: UserIdSchema,
+  lastEventId: z
+    .string()
+    .max(512)
+    .nullish()
+    .describe('The id of the last event received (a feed cursor): the stream replays what came after it.'),
+})
+export type EventsInput = z.infer<typeof EventsInputSchema>
+
 const task = '/{user_id}/tasks/{id}'
 const common = { tags: ['tasks'], protect: true }
 /** Errors of the task routes: another user's `user_id` in the path is 403; a task not the caller's is 404. */
 const own = ['FORBIDDEN'] as const
 const ownTask = ['FORBIDDEN', 'NOT_FOUND'] as const
+const conditionalWrite = [...ownTask, 'PRECONDITION_FAILED'] as const
 
 /** REST routes of the `tasks` procedures, paths exactly as in the contract. */
 export const taskRoutes = defineRoutes({
@@ -110,10 +183,26 @@ export const taskRoutes = defineRoutes({
       method: 'POST',
       path: '/{user_id}/tasks',
       summary: 'Create a task',
-      description: 'Creates a pending task owned by the caller and answers it with 201.',
+      description:
+        'Creates a pending task owned by the caller and answers it with 201. With an `id` of the client’s choosing, a retry is harmless: the same id again answers the first task with 200 and `Idempotent-Replayed: true`.',
+      responseHeaders: z.object({
+        ETag: z.string().describe('The task’s version, quoted.'),
+        'Idempotent-Replayed': z.literal('true').optional().describe('A retried create: the task already existed.'),
+      }),
     },
     successStatus: 201,
-    errors: own,
+    errors: [...own, 'CONFLICT'],
+  },
+  changes: {
+    openapi: {
+      ...common,
+      method: 'GET',
+      path: '/{user_id}/tasks/changes',
+      summary: 'List changes since a cursor',
+      description:
+        'The change feed: what changed since `since`, in commit order, with tombstones for deletions; without `since`, every current task, then the cursor to continue from. Nothing is ever skipped; a change may come twice. A cursor older than the retention of deletions is 410 `CURSOR_EXPIRED`: sync again without `since`.',
+    },
+    errors: [...own, 'CURSOR_EXPIRED'],
   },
   list: {
     openapi: {
@@ -137,7 +226,9 @@ export const taskRoutes = defineRoutes({
       method: 'GET',
       path: task,
       summary: 'Get a task',
-      description: "One of the caller's tasks. Another user's task is 404, as if it did not exist.",
+      description:
+        "One of the caller's tasks. Another user's task is 404, as if it did not exist. With `If-None-Match` holding its current ETag: 304 and no body.",
+      responseHeaders: z.object({ ETag: z.string().describe('The task’s version, quoted.') }),
     },
     errors: ownTask,
   },
@@ -147,9 +238,11 @@ export const taskRoutes = defineRoutes({
       method: 'PUT',
       path: task,
       summary: 'Update a task',
-      description: 'Changes the fields given (at least one of title, description, completed).',
+      description:
+        'Changes the fields given (at least one of title, description, completed). `If-Match: "<version>"` makes it conditional (412 with `current` when the task has moved on).',
+      responseHeaders: z.object({ ETag: z.string().describe('The task’s version, quoted.') }),
     },
-    errors: ownTask,
+    errors: conditionalWrite,
   },
   delete: {
     openapi: {
@@ -157,10 +250,11 @@ export const taskRoutes = defineRoutes({
       method: 'DELETE',
       path: task,
       summary: 'Delete a task',
-      description: 'Deletes the task for good and answers 204 with no body.',
+      description:
+        'Deletes the task for good and answers 204 with no body. `If-Match: "<version>"` makes it conditional (412 with `current`).',
     },
     successStatus: 204,
-    errors: ownTask,
+    errors: conditionalWrite,
   },
   complete: {
     openapi: {
@@ -168,9 +262,11 @@ export const taskRoutes = defineRoutes({
       method: 'PATCH',
       path: `${task}/complete`,
       summary: 'Complete or reopen a task',
-      description: 'With no body (or `{}`) toggles `completed`; with `{"completed": true|false}` sets it.',
+      description:
+        'With no body (or `{}`) toggles `completed`; with `{"completed": true|false}` sets it. `If-Match: "<version>"` makes it conditional (412 with `current`).',
+      responseHeaders: z.object({ ETag: z.string().describe('The task’s version, quoted.') }),
     },
-    errors: ownTask,
+    errors: conditionalWrite,
     optionalBody: true,
   },
 })

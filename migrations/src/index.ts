@@ -5,6 +5,9 @@ import * as createTasks from './versions/2026_11_23_000002_create_tasks.js'
 import * as tasksCompletedAt from './versions/2026_11_23_000003_tasks_completed_at.js'
 import * as createCredentials from './versions/2026_11_23_000004_create_credentials.js'
 import * as createSigningKeys from './versions/2026_11_23_000005_create_signing_keys.js'
+import * as taskVersions from './versions/2026_12_02_000006_task_versions.js'
+import * as taskChanges from './versions/2026_12_02_000007_task_changes.js'
+import * as backfillTaskChanges from './versions/2026_12_02_000008_backfill_task_changes.js'
 
 /**
  * Every migration, by name, in order. Listed statically: a folder scan cannot import
@@ -16,6 +19,9 @@ export const migrations: Record<string, Migration> = {
   '2026_11_23_000003_tasks_completed_at': tasksCompletedAt,
   '2026_11_23_000004_create_credentials': createCredentials,
   '2026_11_23_000005_create_signing_keys': createSigningKeys,
+  '2026_12_02_000006_task_versions': taskVersions,
+  '2026_12_02_000007_task_changes': taskChanges,
+  '2026_12_02_000008_backfill_task_changes': backfillTaskChanges,
 }
 
 function migrator(db: Kysely<any>): Migrator {

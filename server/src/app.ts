@@ -13,9 +13,11 @@ import { checkSchemaAtStart } from './db/schema-check.js'
 import { restDoor } from './doors/rest.js'
 import { trpcDoor } from './doors/trpc.js'
 import type { Config } from './env.js'
+import { createEventHub } from './events/hub.js'
 import { buildOpenApiDocument } from './openapi-document.js'
 import { dbPlugin } from './plugins/db.js'
 import { docsPlugin } from './plugins/docs.js'
+import { drainPlugin } from './plugins/drain.js'
 import { errorsPlugin } from './plugins/error-handler.js'
 import { healthPlugin } from './plugins/health.js'
 import { jwksPlugin } from './plugins/jwks.js'
@@ -52,6 +54,8 @@ export async function createServices(config: Config, database: Database, app: Fa
   if (auth.jwks) issuers.push(jwksIssuer(auth.jwks))
   if (auth.jwtSecret) issuers.push(sharedSecretIssuer(auth.jwtSecret))
   if (issuers.length === 0) log.warn('No token issuer is trusted: every task call will answer 401')
+  const events = createEventHub(database, { maxStreamsPerUser: config.eventsMaxStreamsPerUser, log })
+  app.addHook('onClose', () => events.close())
 
   return {
     db: database.db,
@@ -68,6 +72,8 @@ export async function createServices(config: Config, database: Database, app: Fa
         ? createLimiter('calls', { max: config.rateLimitPerMinute, windowMs: 60_000 })
         : undefined,
     loginGuard: auth.builtin?.loginLimits ? createLoginGuard(createLimiter) : unguarded,
+    syncRetentionSeconds: config.syncRetentionSeconds,
+    events,
   }
 }
 
@@ -77,6 +83,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     logger: { level: config.logLevel, serializers, ...(opts.logStream && { stream: opts.logStream }) },
     logController: new RequestLog(),
     genReqId: requestId,
+    // A request that reaches a closing server on a connection it already had is served (with
+    // `Connection: close`), not refused: it had started before the drain.
+    return503OnClosing: false,
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy,
     // Batched tRPC GETs put every procedure name in one path segment.
@@ -101,6 +110,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const services = await createServices(config, database, app)
 
   await app.register(requestLogPlugin)
+  await app.register(drainPlugin, { onDrain: () => services.events.drain() })
   await app.register(errorsPlugin)
   await app.register(helmet, {
     // helmet's defaults, less `upgrade-insecure-requests`: the server may be reached over plain

@@ -15,6 +15,8 @@ export type DatabaseConfig =
       poolMax?: number
       /** Named (server-side) prepared statements (the default), or unnamed ones for poolers without support. */
       preparedStatements?: boolean
+      /** A direct (unpooled) URL for the listening connection of live events; `url` when absent. */
+      listenUrl?: string | undefined
     }
   | { kind: 'pglite'; dataDir: string | undefined }
 
@@ -74,21 +76,22 @@ const list = z.string().transform((value) =>
     .filter(Boolean),
 )
 
-/** `3600`, `90s`, `15m`, `1h`, `7d` → seconds. */
-const duration = z
-  .string()
-  .regex(/^\d+\s*[smhd]?$/, 'must be a number of seconds or a duration such as 15m, 1h, 7d')
-  .transform((value) => {
-    const unit = value.at(-1) ?? ''
-    const seconds = { s: 1, m: 60, h: 3600, d: 86_400 }[unit]
-    return seconds ? Number.parseInt(value, 10) * seconds : Number(value)
-  })
-  .pipe(
-    z
-      .number()
-      .min(60, 'must be at least a minute')
-      .max(30 * 86_400, 'must be at most 30 days'),
-  )
+/** `3600`, `90s`, `15m`, `1h`, `7d` → seconds, between `min` and `max` seconds. */
+const duration = (min: { seconds: number; text: string }, max: { seconds: number; text: string }) =>
+  z
+    .string()
+    .regex(/^\d+\s*[smhd]?$/, 'must be a number of seconds or a duration such as 15m, 1h, 7d')
+    .transform((value) => {
+      const unit = value.at(-1) ?? ''
+      const seconds = { s: 1, m: 60, h: 3600, d: 86_400 }[unit]
+      return seconds ? Number.parseInt(value, 10) * seconds : Number(value)
+    })
+    .pipe(z.number().min(min.seconds, `must be at least ${min.text}`).max(max.seconds, `must be at most ${max.text}`))
+
+const MINUTE = { seconds: 60, text: 'a minute' }
+const HOUR = { seconds: 3600, text: 'an hour' }
+const DAYS_30 = { seconds: 30 * 86_400, text: '30 days' }
+const DAYS_365 = { seconds: 365 * 86_400, text: '365 days' }
 
 const flag = (fallback: 'true' | 'false') =>
   z
@@ -135,8 +138,14 @@ const EnvSchema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     DATABASE_URL: z.string().default('file:./.data').transform(parseDatabaseUrl),
     DATABASE_POOL_MAX: integer(1, 1000).default(10),
+    DATABASE_LISTEN_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (the direct, unpooled one)')
+      .optional(),
     DATABASE_PREPARED_STATEMENTS: flag('true'),
     MIGRATE_ON_START: flag('false'),
+    SYNC_RETENTION: duration(HOUR, DAYS_365).default(30 * 86_400),
+    EVENTS_MAX_STREAMS_PER_USER: integer(1, 10_000).default(20),
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
     AUTH_JWT_SECRET: z
       .string()
@@ -150,7 +159,7 @@ const EnvSchema = z
       .default(['EdDSA']),
     AUTH_BUILTIN: flag('true'),
     AUTH_SIGNING_KEY: privateJwk.optional(),
-    AUTH_TOKEN_TTL: duration.default(3600),
+    AUTH_TOKEN_TTL: duration(MINUTE, DAYS_30).default(3600),
     AUTH_LOGIN_LIMITS: flag('true'),
     CORS_ORIGINS: origins.default(['http://localhost:3000']),
     TRUST_PROXY: list
@@ -186,7 +195,7 @@ const EnvSchema = z
   })
 
 /** Never echoed in an error: they may hold credentials. */
-const SECRET = new Set(['DATABASE_URL', 'AUTH_JWT_SECRET', 'AUTH_SIGNING_KEY', 'REDIS_URL'])
+const SECRET = new Set(['DATABASE_URL', 'DATABASE_LISTEN_URL', 'AUTH_JWT_SECRET', 'AUTH_SIGNING_KEY', 'REDIS_URL'])
 
 /** The server's configuration: read once, at start, from the environment. */
 export interface Config {
@@ -201,6 +210,10 @@ export interface Config {
   }
   /** Migrate a PostgreSQL database at start (single-instance deployments). */
   migrateOnStart: boolean
+  /** How long deletions stay in the change feed (seconds); an older sync cursor is 410. */
+  syncRetentionSeconds: number
+  /** Open event streams a user may have on one instance; 429 beyond. */
+  eventsMaxStreamsPerUser: number
   /** Shared state (rate limits) across instances; in memory when absent. */
   redisUrl: string | undefined
   corsOrigins: string[]
@@ -235,9 +248,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     database:
       e.DATABASE_URL.kind === 'postgres'
-        ? { ...e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, preparedStatements: e.DATABASE_PREPARED_STATEMENTS }
+        ? {
+            ...e.DATABASE_URL,
+            poolMax: e.DATABASE_POOL_MAX,
+            preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+            listenUrl: e.DATABASE_LISTEN_URL,
+          }
         : e.DATABASE_URL,
     migrateOnStart: e.MIGRATE_ON_START,
+    syncRetentionSeconds: e.SYNC_RETENTION,
+    eventsMaxStreamsPerUser: e.EVENTS_MAX_STREAMS_PER_USER,
     redisUrl: e.REDIS_URL,
     auth: {
       jwtSecret: e.AUTH_JWT_SECRET,

@@ -11,9 +11,15 @@ const app = await buildApp(config).catch((error: unknown) => {
   console.error(error.message)
   process.exit(1)
 })
+// SIGTERM or SIGINT: drain, then exit; past 10 s, exit anyway.
 closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
   if (err) app.log.error({ err }, 'shutting down after an uncaught error')
-  else app.log.info({ signal }, 'shutting down')
-  await app.close()
+  else app.log.info({ signal }, 'draining: finishing the requests under way')
+  app.startDraining()
+  // Keep-alive connections go as soon as they are idle (Fastify closes the idle ones once,
+  // when it starts closing; a connection whose last request ends later must go too).
+  const idle = setInterval(() => app.server.closeIdleConnections(), 100)
+  await app.close().finally(() => clearInterval(idle))
+  app.log.info('drained')
 })
 await app.listen({ port: config.port, host: config.host })

@@ -37,7 +37,20 @@ const ERROR_RESPONSES: Record<number, { name: string } & Pick<ResponseObject, 'd
     name: 'NotFound',
     description: "Not found for this caller (another user's is 404 too: existence never leaks).",
   },
-  409: { name: 'Conflict', description: 'Conflicts with what exists (e.g. the email is taken).' },
+  409: {
+    name: 'Conflict',
+    description: 'Conflicts with what exists (e.g. the email is taken, the task id is another user’s).',
+  },
+  410: {
+    name: 'CursorExpired',
+    description:
+      '`CURSOR_EXPIRED`: the cursor is older than the deletions the server keeps (`SYNC_RETENTION`); sync again without `since`.',
+  },
+  412: {
+    name: 'PreconditionFailed',
+    description:
+      '`PRECONDITION_FAILED`: the task is no longer at the version of `If-Match` (or `if_version`); nothing was written. `current` holds the task as it is now.',
+  },
   413: { name: 'PayloadTooLarge', description: 'The request body is too large.' },
   415: { name: 'UnsupportedMediaType', description: 'The request body is not `application/json`.' },
   429: {
@@ -75,6 +88,7 @@ export function buildOpenApiDocument(router: AppRouter): OpenAPIObject {
   for (const name of Object.keys(schemas)) if (name.startsWith('error.')) delete schemas[name]
 
   const used = new Set<number>()
+  document.paths = { ...document.paths, ...eventStreamPath(used) }
   for (const meta of routeMetaByPath(router).values()) {
     if (!meta.openapi) continue
     const operation = document.paths?.[meta.openapi.path]?.[lower(meta.openapi.method)] as Operation | undefined
@@ -106,6 +120,59 @@ export function buildOpenApiDocument(router: AppRouter): OpenAPIObject {
   }
   openResponses(document.components.schemas)
   return document
+}
+
+/**
+ * `GET /{user_id}/tasks/events`: the `tasks.events` subscription as an event stream, a route
+ * of its own (trpc-to-openapi documents no subscription). Marks the error statuses it uses.
+ */
+function eventStreamPath(used: Set<number>): NonNullable<OpenAPIObject['paths']> {
+  const errors = [400, 401, 403, 410, 429, 500, 503]
+  for (const status of errors) used.add(status)
+  return {
+    '/{user_id}/tasks/events': {
+      get: {
+        operationId: 'tasks-events',
+        summary: 'Stream changes as they happen',
+        description: [
+          'A `text/event-stream` of the caller’s changes as they commit, on any instance: `id:` the change’s feed cursor,',
+          '`event: upsert` or `event: delete`, `data:` the change (the shape of `GET …/tasks/changes`), and a comment line',
+          'as a heartbeat every 10 s. `Last-Event-ID` (sent again by every EventSource on reconnect) replays what came',
+          'after that cursor first: nothing is lost or repeated. The stream ends, with an `event: error` saying why, when',
+          'the token expires (reconnect with a fresh one) or the server restarts (reconnect). At most',
+          '`EVENTS_MAX_STREAMS_PER_USER` streams per user and instance (429 beyond). The tRPC door has the same stream as',
+          'the subscription `tasks.events`.',
+        ].join(' '),
+        tags: ['tasks'],
+        security: [{ bearer: [] }],
+        parameters: [
+          { name: 'user_id', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 } },
+          {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description: 'The `id` of the last event received: the stream resumes after it.',
+            schema: { type: 'string', maxLength: 512 },
+          },
+        ],
+        responses: {
+          200: {
+            description: 'The event stream (it ends when the server ends it; reconnect with `Last-Event-ID`).',
+            content: {
+              'text/event-stream': {
+                schema: { type: 'string' },
+                example:
+                  'id: WyJjIiwi…\nevent: upsert\ndata: {"op":"upsert","id":"0b5c…","task":{…},"at":"2026-01-03T10:30:00.000Z"}\n\n',
+              },
+            },
+          },
+          ...Object.fromEntries(
+            errors.map((status) => [status, { $ref: `#/components/responses/${errorName(status)}` }]),
+          ),
+        },
+      },
+    },
+  }
 }
 
 /**

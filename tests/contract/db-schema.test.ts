@@ -52,7 +52,8 @@ function declaredTables(): Map<string, Map<string, DeclaredColumn>> {
 
 /** The TypeScript types each SQL type may be declared as (timestamps are read as ISO strings). */
 const FITS: Record<string, RegExp> = {
-  text: /\bstring\b/,
+  // A string, or a union of the literals a check constraint allows.
+  text: /\bstring\b|^'[^']*'( \| '[^']*')*$/,
   varchar: /\bstring\b/,
   uuid: /\bstring\b/,
   bool: /\bboolean\b/,

@@ -29,7 +29,7 @@ describe('the embedded database (file:)', () => {
     })
     expect(registered.status).toBe(201)
     expect(await running.stop()).toBe(0)
-    expect(running.output()).toMatch(/shutting down/)
+    expect(running.output()).toMatch(/draining/)
 
     running = await startServerProcess(env)
     const again = restClient(running.url, user.id, user.token)

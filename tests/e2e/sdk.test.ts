@@ -145,6 +145,7 @@ describe('SDK tRPC client (createTodoClient) against a live server', () => {
   it('types inputs and outputs from the router', () => {
     expectTypeOf<RouterInputs['tasks']['create']>().toEqualTypeOf<{
       user_id: string
+      id?: string | undefined
       title: string
       description?: string | null | undefined
     }>()

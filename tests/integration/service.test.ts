@@ -20,6 +20,8 @@ describe('GET /api/openapi.json', () => {
       [
         'POST /{user_id}/tasks',
         'GET /{user_id}/tasks',
+        'GET /{user_id}/tasks/changes',
+        'GET /{user_id}/tasks/events',
         'GET /{user_id}/tasks/{id}',
         'PUT /{user_id}/tasks/{id}',
         'DELETE /{user_id}/tasks/{id}',

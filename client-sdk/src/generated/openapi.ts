@@ -76,9 +76,29 @@ export interface paths {
         put?: never;
         /**
          * Create a task
-         * @description Creates a pending task owned by the caller and answers it with 201.
+         * @description Creates a pending task owned by the caller and answers it with 201. With an `id` of the client’s choosing, a retry is harmless: the same id again answers the first task with 200 and `Idempotent-Replayed: true`.
          */
         post: operations["tasks-create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{user_id}/tasks/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List changes since a cursor
+         * @description The change feed: what changed since `since`, in commit order, with tombstones for deletions; without `since`, every current task, then the cursor to continue from. Nothing is ever skipped; a change may come twice. A cursor older than the retention of deletions is 410 `CURSOR_EXPIRED`: sync again without `since`.
+         */
+        get: operations["tasks-changes"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -94,18 +114,18 @@ export interface paths {
         };
         /**
          * Get a task
-         * @description One of the caller's tasks. Another user's task is 404, as if it did not exist.
+         * @description One of the caller's tasks. Another user's task is 404, as if it did not exist. With `If-None-Match` holding its current ETag: 304 and no body.
          */
         get: operations["tasks-get"];
         /**
          * Update a task
-         * @description Changes the fields given (at least one of title, description, completed).
+         * @description Changes the fields given (at least one of title, description, completed). `If-Match: "<version>"` makes it conditional (412 with `current` when the task has moved on).
          */
         put: operations["tasks-update"];
         post?: never;
         /**
          * Delete a task
-         * @description Deletes the task for good and answers 204 with no body.
+         * @description Deletes the task for good and answers 204 with no body. `If-Match: "<version>"` makes it conditional (412 with `current`).
          */
         delete: operations["tasks-delete"];
         options?: never;
@@ -128,9 +148,29 @@ export interface paths {
         head?: never;
         /**
          * Complete or reopen a task
-         * @description With no body (or `{}`) toggles `completed`; with `{"completed": true|false}` sets it.
+         * @description With no body (or `{}`) toggles `completed`; with `{"completed": true|false}` sets it. `If-Match: "<version>"` makes it conditional (412 with `current`).
          */
         patch: operations["tasks-complete"];
+        trace?: never;
+    };
+    "/{user_id}/tasks/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream changes as they happen
+         * @description A `text/event-stream` of the caller’s changes as they commit, on any instance: `id:` the change’s feed cursor, `event: upsert` or `event: delete`, `data:` the change (the shape of `GET …/tasks/changes`), and a comment line as a heartbeat every 10 s. `Last-Event-ID` (sent again by every EventSource on reconnect) replays what came after that cursor first: nothing is lost or repeated. The stream ends, with an `event: error` saying why, when the token expires (reconnect with a fresh one) or the server restarts (reconnect). At most `EVENTS_MAX_STREAMS_PER_USER` streams per user and instance (429 beyond). The tRPC door has the same stream as the subscription `tasks.events`.
+         */
+        get: operations["tasks-events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -187,13 +227,54 @@ export interface components {
              * @example 2026-01-03T10:30:00.000Z
              */
             updated_at: string;
+            /** @description 1 on create, +1 on every change; a write that changes nothing keeps it. The REST `ETag` is this number, quoted. */
+            version: number;
+        };
+        ChangesPage: {
+            /** @description In the order they committed; several changes of one task may come as one. */
+            changes: components["schemas"]["Change"][];
+            /** @description Pass it as `since` next time. Opaque; it belongs to its user. */
+            cursor: string;
+            /** @description More changes are waiting: ask again with `cursor` at once. */
+            has_more: boolean;
+        };
+        Change: {
+            /** @constant */
+            op: "upsert";
+            /**
+             * Format: uuid
+             * @description Task id (uuid).
+             */
+            id: string;
+            task: components["schemas"]["Task"];
+            /**
+             * Format: date-time
+             * @description When the change was made.
+             * @example 2026-01-03T10:30:00.000Z
+             */
+            at: string;
+        } | {
+            /** @constant */
+            op: "delete";
+            /**
+             * Format: uuid
+             * @description Task id (uuid).
+             */
+            id: string;
+            task: null;
+            /**
+             * Format: date-time
+             * @description When the change was made.
+             * @example 2026-01-03T10:30:00.000Z
+             */
+            at: string;
         };
         Error: {
             /**
              * @description Stable; branch on this.
              * @enum {string}
              */
-            code: "PARSE_ERROR" | "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_SUPPORTED" | "CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_SERVER_ERROR" | "SERVICE_UNAVAILABLE";
+            code: "PARSE_ERROR" | "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_SUPPORTED" | "CONFLICT" | "CURSOR_EXPIRED" | "PRECONDITION_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL_SERVER_ERROR" | "SERVICE_UNAVAILABLE";
             /** @description For people; may change. */
             message: string;
             /** @description On validation errors: the offending fields. */
@@ -202,6 +283,12 @@ export interface components {
                 path: (string | number)[];
                 message: string;
             }[];
+            /** @description On `PRECONDITION_FAILED` (412): the task as it is now (a `Task`), to merge without another call. */
+            current?: {
+                [key: string]: unknown;
+            };
+            /** @description On server faults (5xx): the request id, to find it in the log. */
+            request_id?: string;
         };
     };
     responses: {
@@ -243,8 +330,26 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description Conflicts with what exists (e.g. the email is taken). */
+        /** @description Conflicts with what exists (e.g. the email is taken, the task id is another user’s). */
         Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description `CURSOR_EXPIRED`: the cursor is older than the deletions the server keeps (`SYNC_RETENTION`); sync again without `since`. */
+        CursorExpired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description `PRECONDITION_FAILED`: the task is no longer at the version of `If-Match` (or `if_version`); nothing was written. `current` holds the task as it is now. */
+        PreconditionFailed: {
             headers: {
                 [name: string]: unknown;
             };
@@ -457,6 +562,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description A uuid the client chose, so that a retried create is harmless: the same id again returns the first task (200, REST `Idempotent-Replayed: true`), never a second one; an id another user has is 409.
+                     */
+                    id?: string;
                     /** @description Stored trimmed; 1 to 200 characters after trimming; no control characters. */
                     title: string;
                     /** @description Up to 1000 characters; tab, line feed and carriage return allowed, other control characters refused. `null` clears it. */
@@ -468,6 +578,10 @@ export interface operations {
             /** @description Successful response */
             201: {
                 headers: {
+                    /** @description The task’s version, quoted. */
+                    ETag: string;
+                    /** @description A retried create: the task already existed. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -477,8 +591,42 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    "tasks-changes": {
+        parameters: {
+            query?: {
+                since?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The id of the signed-in user (the token `sub`). Opaque string, not necessarily a uuid. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangesPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            410: components["responses"]["CursorExpired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -501,6 +649,8 @@ export interface operations {
             /** @description Successful response */
             200: {
                 headers: {
+                    /** @description The task’s version, quoted. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -537,6 +687,8 @@ export interface operations {
                     description?: string | null;
                     /** @description Sets completion; `completed_at` follows. */
                     completed?: boolean;
+                    /** @description Write only if the task is still at this version; otherwise nothing changes and the answer is 412 `PRECONDITION_FAILED` with `current`. REST: the `If-Match: "<version>"` header. */
+                    if_version?: number;
                 };
             };
         };
@@ -544,6 +696,8 @@ export interface operations {
             /** @description Successful response */
             200: {
                 headers: {
+                    /** @description The task’s version, quoted. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -554,6 +708,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -563,7 +718,9 @@ export interface operations {
     };
     "tasks-delete": {
         parameters: {
-            query?: never;
+            query?: {
+                if_version?: number;
+            };
             header?: never;
             path: {
                 /** @description The id of the signed-in user (the token `sub`). Opaque string, not necessarily a uuid. */
@@ -586,6 +743,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -608,6 +766,8 @@ export interface operations {
                 "application/json": {
                     /** @description Sets completion (a retry is harmless); when absent, completion is toggled. */
                     completed?: boolean;
+                    /** @description Write only if the task is still at this version; otherwise nothing changes and the answer is 412 `PRECONDITION_FAILED` with `current`. REST: the `If-Match: "<version>"` header. */
+                    if_version?: number;
                 };
             };
         };
@@ -615,6 +775,8 @@ export interface operations {
             /** @description Successful response */
             200: {
                 headers: {
+                    /** @description The task’s version, quoted. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -625,8 +787,46 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    "tasks-events": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `id` of the last event received: the stream resumes after it. */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream (it ends when the server ends it; reconnect with `Last-Event-ID`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example id: WyJjIiwi…
+                     *     event: upsert
+                     *     data: {"op":"upsert","id":"0b5c…","task":{…},"at":"2026-01-03T10:30:00.000Z"}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            410: components["responses"]["CursorExpired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

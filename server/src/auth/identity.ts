@@ -4,4 +4,6 @@ export interface Identity {
   id: string
   email?: string | undefined
   name?: string | undefined
+  /** When the token expires (ms since the epoch): a stream opened with it ends then. */
+  expiresAt?: number | undefined
 }

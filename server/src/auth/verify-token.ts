@@ -131,7 +131,12 @@ function identityOf(payload: JWTPayload, log: AuthLog): Identity {
     log.refused('the sub claim is missing or not a usable user id')
     throw invalidToken()
   }
-  return { id: sub.data, email: profileText(payload.email), name: profileText(payload.name) }
+  return {
+    id: sub.data,
+    email: profileText(payload.email),
+    name: profileText(payload.name),
+    expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
+  }
 }
 
 /** Optional profile claims: kept when they are plain short strings, ignored otherwise. */

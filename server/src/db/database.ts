@@ -2,11 +2,13 @@ import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { DatabaseConfig } from '../env.js'
 import { lockDataDir } from './data-dir-lock.js'
 import { DatabaseUnavailableError } from './failures.js'
+import { type Listener, type ListenHandlers, listenOnPglite, listenOnPostgres } from './listen.js'
 import type { DB } from './schema.js'
 import { isoFromPostgres, TIMESTAMPTZ_OID } from './timestamps.js'
 
@@ -21,6 +23,8 @@ export interface Database {
   ping(timeoutMs?: number): Promise<void>
   /** `promise`, or a rejection when it has not settled within `timeoutMs` (a probe must not hang). */
   withTimeout<T>(promise: Promise<T>, timeoutMs?: number): Promise<T>
+  /** Listens on `channel` on a connection of its own (PostgreSQL), or in process (PGlite). */
+  listen(channel: string, handlers: ListenHandlers): Listener
   close(): Promise<void>
 }
 
@@ -34,9 +38,16 @@ export interface OpenOptions {
 export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {}): Promise<Database> {
   const release = config.kind === 'pglite' && config.dataDir ? lockDataDir(config.dataDir) : () => {}
   let db: Kysely<DB>
+  let listen: Database['listen']
   try {
-    const dialect = config.kind === 'postgres' ? postgresDialect(config, opts) : await pgliteDialect(config.dataDir)
-    db = new Kysely<DB>({ dialect })
+    if (config.kind === 'postgres') {
+      db = new Kysely<DB>({ dialect: postgresDialect(config, opts) })
+      listen = (channel, handlers) => listenOnPostgres(config.listenUrl ?? config.url, channel, handlers)
+    } else {
+      const pglite = await openPglite(config.dataDir)
+      db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
+      listen = (channel, handlers) => listenOnPglite(pglite, channel, handlers)
+    }
   } catch (error) {
     release()
     throw error
@@ -44,6 +55,7 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
   return {
     db,
     embedded: config.kind === 'pglite',
+    listen,
     ping: (timeoutMs = PROBE_TIMEOUT_MS) => withTimeout(sql`select 1`.execute(db), timeoutMs).then(() => {}),
     withTimeout: (promise, timeoutMs = PROBE_TIMEOUT_MS) => withTimeout(promise, timeoutMs),
     close: () => db.destroy().finally(release),
@@ -150,7 +162,7 @@ function postgresDialect(config: PostgresConfig, opts: OpenOptions): PostgresDia
  */
 const SHARED_BUFFERS = ['-c', 'shared_buffers=16MB']
 
-async function pgliteDialect(dataDir: string | undefined): Promise<PGliteDialect> {
+async function openPglite(dataDir: string | undefined): Promise<PGlite> {
   // Loaded only for the embedded database: a server on PostgreSQL never loads it.
   const { PGlite } = await import('@electric-sql/pglite')
   const startParams = [...PGlite.defaultStartParams, ...SHARED_BUFFERS]
@@ -158,7 +170,7 @@ async function pgliteDialect(dataDir: string | undefined): Promise<PGliteDialect
   // One options object: `new PGlite(undefined, options)` ignores the options.
   const pglite = new PGlite({ dataDir, startParams, parsers: { [TIMESTAMPTZ_OID]: isoFromPostgres } })
   await pglite.waitReady
-  return new PGliteDialect({ pglite })
+  return pglite
 }
 
 /**

@@ -25,7 +25,20 @@ export interface TasksTable {
   /** Kept by the `tasks_set_completed_at` trigger from `completed`. */
   completed_at: DatabaseSet<string | null>
   created_at: Timestamp
+  /** Moved by the `tasks_before_write` trigger on every change. */
   updated_at: Timestamp
+  /** 1 on insert, +1 on every change: the `tasks_before_write` trigger. */
+  version: Generated<number>
+}
+
+/** The change feed: each task's last change, kept by the `tasks_record_change` trigger. */
+export interface TaskChangesTable {
+  user_id: string
+  task_id: string
+  /** Place in the feed (`task_change_seq`); a bigint, read as a string. */
+  seq: string
+  op: 'upsert' | 'delete'
+  at: Timestamp
 }
 
 /** Built-in issuer accounts. */
@@ -50,6 +63,7 @@ export interface SigningKeysTable {
 export interface DB {
   users: UsersTable
   tasks: TasksTable
+  task_changes: TaskChangesTable
   credentials: CredentialsTable
   signing_keys: SigningKeysTable
 }

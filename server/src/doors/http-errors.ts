@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { ERROR_STATUS, type ErrorCode } from '@todo/contracts'
-import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
+import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { MALFORMED_JSON } from '../trpc/error-shape.js'
 
@@ -42,13 +42,17 @@ export async function answerFastifyError(
     reply.header('connection', 'close')
   }
   const requestId = status >= 500 ? { request_id: request.id } : {}
-  return reply
-    .status(status)
-    .send(
-      envelope === 'contract'
-        ? { code, message, ...requestId }
-        : { error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: status, ...requestId } } },
-    )
+  return reply.status(status).send(
+    envelope === 'contract'
+      ? { code, message, ...requestId }
+      : {
+          error: {
+            message,
+            code: TRPC_ERROR_CODES_BY_KEY[code as TRPC_ERROR_CODE_KEY] ?? TRPC_ERROR_CODES_BY_KEY.BAD_REQUEST,
+            data: { code, httpStatus: status, ...requestId },
+          },
+        },
+  )
 }
 
 /** How much of a refused body is read (and dropped) so that its 413 reaches the client. */

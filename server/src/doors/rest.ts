@@ -1,10 +1,11 @@
 import type { TRPCError } from '@trpc/server'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { fastifyTRPCOpenApiPlugin, type OpenAPIObject } from 'trpc-to-openapi'
-import { contextFromRequest, type Services } from '../trpc/context.js'
+import { type Context, contextFromRequest, type RestExchange, type Services } from '../trpc/context.js'
 import { describeIssues, type ErrorShape, logServerFault } from '../trpc/error-shape.js'
-import { errorHeaders } from '../trpc/response-meta.js'
+import { errorResponseMeta } from '../trpc/response-meta.js'
 import { type AppRouter, routeMetaByPath } from '../trpc/router.js'
+import { restEvents } from './rest-events.js'
 
 export interface RestDoorOptions {
   router: AppRouter
@@ -50,17 +51,57 @@ function linkToNextPage(request: FastifyRequest, cursor: string): string {
   return `<${url.href}>; rel="next"`
 }
 
+/** The contract's error body, from tRPC's error shape. */
+export function contractError({ message, data }: ErrorShape) {
+  const { issues, request_id, current } = data
+  return {
+    code: data.code,
+    message: issues ? describeIssues(issues) : message,
+    ...(issues && { issues }),
+    ...(current && { current }),
+    ...(request_id && { request_id }),
+  }
+}
+
 /** The adapter's error body carries tRPC's shape; REST clients get the contract's. */
 function restErrorBody(payload: string): string {
-  const body = JSON.parse(payload) as Partial<ErrorShape> & { code?: unknown; message?: unknown }
-  if (!body.data) return payload
-  const { issues, request_id } = body.data
-  return JSON.stringify({
-    code: body.data.code,
-    message: issues ? describeIssues(issues) : body.message,
-    ...(issues && { issues }),
-    ...(request_id && { request_id }),
-  })
+  const body = JSON.parse(payload) as Partial<ErrorShape>
+  return body.data ? JSON.stringify(contractError(body as ErrorShape)) : payload
+}
+
+/** The HTTP of one REST call: request headers in, the contract's response headers out. */
+export class Exchange implements RestExchange {
+  /** A success status other than the route's (a replayed create's 200). */
+  status: number | undefined
+
+  constructor(
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
+  ) {}
+
+  header(name: string): string | undefined {
+    const value = this.request.headers[name]
+    return Array.isArray(value) ? value.join(', ') : value
+  }
+
+  nextPage(cursor: string): void {
+    this.reply.header('link', linkToNextPage(this.request, cursor))
+  }
+
+  etag(version: number): void {
+    this.reply.header('etag', `"${version}"`)
+  }
+
+  replayed(): void {
+    this.status = 200
+    this.reply.header('idempotent-replayed', 'true')
+  }
+}
+
+/** Whether an `If-None-Match` list names `etag` (weak comparison, RFC 9110 §13.1.2). */
+function noneMatch(ifNoneMatch: string, etag: string): boolean {
+  if (ifNoneMatch.trim() === '*') return true
+  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
 }
 
 /**
@@ -99,27 +140,46 @@ export async function restDoor(app: FastifyInstance, { router, services, documen
         .send({ code: 'METHOD_NOT_SUPPORTED', message: `${request.method} is not allowed here; use ${allow}` })
     }
   })
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     if (reply.statusCode === 204) {
       reply.removeHeader('content-type')
       return payload
+    }
+    // A conditional GET of a task the client has at this version: 304, no body.
+    const ifNoneMatch = request.headers['if-none-match']
+    if (ifNoneMatch !== undefined && reply.statusCode === 200 && request.method === 'GET') {
+      const etag = reply.getHeader('etag')
+      if (typeof etag === 'string' && noneMatch(ifNoneMatch, etag)) {
+        reply.code(304).removeHeader('content-type')
+        return ''
+      }
     }
     return reply.statusCode >= 400 && typeof payload === 'string' ? restErrorBody(payload) : payload
   })
 
   app.get('/openapi.json', () => document)
+  await app.register(restEvents, { router, services })
 
   const statuses = successStatuses(router)
   await app.register(fastifyTRPCOpenApiPlugin, {
     router,
     createContext: ({ req, res }: { req: FastifyRequest; res: FastifyReply }) =>
-      contextFromRequest(services, 'rest', req, (cursor) => {
-        res.header('link', linkToNextPage(req, cursor))
-      }),
-    responseMeta: ({ paths, errors }: { paths: readonly string[] | undefined; errors: readonly TRPCError[] }) =>
+      contextFromRequest(services, 'rest', req, res, new Exchange(req, res)),
+    responseMeta: ({
+      ctx,
+      paths,
+      errors,
+    }: {
+      ctx?: Context
+      paths?: readonly string[]
+      errors: readonly TRPCError[]
+    }) =>
       errors.length > 0
-        ? { headers: errorHeaders(errors) }
-        : { status: statuses.get(paths?.[0] ?? '') ?? 200, headers: {} },
+        ? errorResponseMeta(errors, 1)
+        : {
+            status: (ctx?.rest as Exchange | undefined)?.status ?? statuses.get(paths?.[0] ?? '') ?? 200,
+            headers: {},
+          },
     onError: logServerFault,
   })
 }

@@ -12,8 +12,8 @@ import type { TRPCResponse } from '@trpc/server/rpc'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Context, contextFromRequest, type Services } from '../trpc/context.js'
 import { logServerFault } from '../trpc/error-shape.js'
-import { errorHeaders } from '../trpc/response-meta.js'
-import type { AppRouter } from '../trpc/router.js'
+import { errorResponseMeta } from '../trpc/response-meta.js'
+import { type AppRouter, proceduresByPath } from '../trpc/router.js'
 import { answerFastifyError } from './http-errors.js'
 import { type RequestInfo, readRequestInfo } from './trpc-request-info.js'
 
@@ -28,8 +28,8 @@ export function trpcHandlerOptions(router: AppRouter, services: Services): TrpcH
     router,
     allowBatching: true,
     maxBatchSize: 50,
-    createContext: ({ req }) => contextFromRequest(services, 'trpc', req),
-    responseMeta: ({ errors }) => ({ headers: errorHeaders(errors) }),
+    createContext: ({ req, res }) => contextFromRequest(services, 'trpc', req, res),
+    responseMeta: ({ errors, paths }) => errorResponseMeta(errors, paths?.length ?? 1),
     onError: logServerFault,
   }
 }
@@ -57,9 +57,15 @@ export async function trpcDoor(app: FastifyInstance, { router, services }: TrpcD
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body))
   app.removeContentTypeParser('multipart/form-data')
   app.addContentTypeParser('multipart/form-data', {}, (_request, body, done) => done(null, body))
+  // Subscriptions stream through tRPC's handler, whatever the request looks like.
+  const subscriptions = proceduresByPath(router)
+    .filter(([, procedure]) => procedure._def.type === 'subscription')
+    .map(([path]) => path)
+  const callsSubscription = (path: string) => subscriptions.some((subscription) => path.includes(subscription))
   app.all<{ Params: { path: string } }>('/:path', async (req, reply) => {
     const path = req.params.path
-    if (!isPlainCall(req)) return fastifyRequestHandler({ ...options, req, res: reply, path })
+    if (!isPlainCall(req) || callsSubscription(path))
+      return fastifyRequestHandler({ ...options, req, res: reply, path })
     return reply.send(await answerPlainCall(options, path, req, reply))
   })
 }

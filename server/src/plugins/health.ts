@@ -2,36 +2,15 @@ import { schemaState } from '@todo/migrations'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** True once the server has been asked to stop: it finishes what it has and takes nothing new. */
-    readonly draining: boolean
-    /** Starts the drain (SIGTERM): readiness fails, keep-alive connections close after their request. */
-    startDraining(): void
-  }
-}
-
 const UNAVAILABLE = { status: 'unavailable', code: 'SERVICE_UNAVAILABLE' } as const
 
 /**
  * The probes: `GET /health` (200 when the database answers), `GET /livez` (200 while the
  * process runs) and `GET /readyz` (200 only when the database answers, its schema is this
- * code's and the server is not draining; 503 with the reason otherwise). While draining,
- * every response closes its connection, so that keep-alive clients and balancers move on.
+ * code's and the server is not draining; 503 with the reason otherwise).
  */
 export const healthPlugin = fp(
   async (app: FastifyInstance) => {
-    let draining = false
-    app.decorate('draining', {
-      getter: () => draining,
-    })
-    app.decorate('startDraining', () => {
-      draining = true
-    })
-    app.addHook('onSend', async (_request, reply) => {
-      if (draining) reply.header('connection', 'close')
-    })
-
     app.get('/health', async (request, reply) => {
       try {
         await app.database.ping()
@@ -47,7 +26,7 @@ export const healthPlugin = fp(
     app.get('/livez', async () => ({ status: 'ok' }))
 
     app.get('/readyz', async (request, reply) => {
-      if (draining) return reply.status(503).send({ ...UNAVAILABLE, reason: 'draining', message: 'Shutting down' })
+      if (app.draining) return reply.status(503).send({ ...UNAVAILABLE, reason: 'draining', message: 'Shutting down' })
       let pending: string[]
       try {
         pending = (await app.database.withTimeout(schemaState(app.database.db))).pending
@@ -65,5 +44,5 @@ export const healthPlugin = fp(
       return { status: 'ok', database: 'ok', schema: 'current' }
     })
   },
-  { name: 'health', dependencies: ['db'] },
+  { name: 'health', dependencies: ['db', 'drain'] },
 )

@@ -61,20 +61,25 @@ export class RequestLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const { procedure, user } = request.logFields ?? {}
-    const url = request.originalUrl
-    const line = {
-      method: request.method,
-      url: loggedUrl(url),
-      door: doorOf(url),
-      ...(procedure && { procedure }),
-      ...(user && { user }),
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime * 100) / 100,
-    }
-    if (error) request.log.error({ ...line, err: error }, 'request errored')
-    else request.log.info(line, 'request')
+    logRequest(request, reply, error)
   }
+}
+
+/** The one log line of a request (also written by routes that take the response over, such as event streams). */
+export function logRequest(request: FastifyRequest, reply: FastifyReply, error?: Error | null): void {
+  const { procedure, user } = request.logFields ?? {}
+  const url = request.originalUrl
+  const line = {
+    method: request.method,
+    url: loggedUrl(url),
+    door: doorOf(url),
+    ...(procedure && { procedure }),
+    ...(user && { user }),
+    status: reply.statusCode,
+    ms: Math.round(reply.elapsedTime * 100) / 100,
+  }
+  if (error) request.log.error({ ...line, err: error }, 'request errored')
+  else request.log.info(line, 'request')
 }
 
 /** `X-Request-Id` on every answer, and the fields the tRPC middleware fills in for the log line. */

@@ -1,10 +1,11 @@
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { BuiltinIssuer } from '../auth/builtin-issuer.js'
 import type { Identity } from '../auth/identity.js'
 import type { LoginGuard } from '../auth/login-guard.js'
 import type { UserProvisioner } from '../auth/provision.js'
 import type { DB } from '../db/schema.js'
+import type { EventHub, StreamConnection } from '../events/hub.js'
 import type { RequestLogFields } from '../plugins/request-log.js'
 import type { Limiter } from './rate-limit.js'
 
@@ -20,10 +21,29 @@ export interface Services {
   loginGuard: LoginGuard
   /** The server's own issuer; absent when turned off. */
   issuer: BuiltinIssuer | undefined
+  /** How long deletions stay in the change feed: an older sync cursor has expired. */
+  syncRetentionSeconds: number
+  /** The open event streams of this process and their doorbell. */
+  events: EventHub
 }
 
 /** Which door a call came through. */
 export type Transport = 'trpc' | 'rest'
+
+/**
+ * What the REST door adds to a call: the request's headers, and the HTTP the contract asks of
+ * an answer beyond its body.
+ */
+export interface RestExchange {
+  /** A request header (lower-case name). */
+  header(name: string): string | undefined
+  /** Announces the next page of a list: `Link: <…>; rel="next"`. */
+  nextPage(cursor: string): void
+  /** The task answered is at this version: `ETag: "<version>"`. */
+  etag(version: number): void
+  /** A retried create found its task: 200 and `Idempotent-Replayed: true` instead of 201. */
+  replayed(): void
+}
 
 export interface Context extends Services {
   log: FastifyBaseLogger
@@ -35,44 +55,10 @@ export interface Context extends Services {
   requestId: string
   /** What the request's log line says of the call (procedure, caller). */
   logFields: RequestLogFields
-  /** REST only: announces the next page of a list (the `Link: rel="next"` header). */
-  nextPage?: (cursor: string) => void
-}
-
-export interface InnerContextOptions {
-  services: Services
-  log: FastifyBaseLogger
-  transport: Transport
-  authorization: string | undefined
-  clientIp: string
-  requestId: string
-  logFields: RequestLogFields
-  nextPage?: (cursor: string) => void
-}
-
-/** The context without Fastify: what `createCaller` in tests and both adapters build on. */
-export function createInnerContext(opts: InnerContextOptions): Context {
-  let verified: Promise<Identity> | undefined
-  const { services, authorization } = opts
-  // Written out rather than spread: spreading the two objects took 2% of a call's CPU.
-  return {
-    db: services.db,
-    authenticate: services.authenticate,
-    provisionUser: services.provisionUser,
-    rateLimiter: services.rateLimiter,
-    loginGuard: services.loginGuard,
-    issuer: services.issuer,
-    log: opts.log,
-    transport: opts.transport,
-    clientIp: opts.clientIp,
-    requestId: opts.requestId,
-    logFields: opts.logFields,
-    nextPage: opts.nextPage,
-    identity: () => {
-      verified ??= services.authenticate(authorization)
-      return verified
-    },
-  }
+  /** REST only: headers in, headers out. */
+  rest?: RestExchange | undefined
+  /** The connection the answer goes out on (an event stream watches it). */
+  connection: StreamConnection
 }
 
 /** Context of a call at either door, from the Fastify request it arrived on. */
@@ -80,17 +66,35 @@ export function contextFromRequest(
   services: Services,
   transport: Transport,
   req: FastifyRequest,
-  nextPage?: (cursor: string) => void,
+  reply: FastifyReply,
+  rest?: RestExchange,
 ): Context {
-  return createInnerContext({
-    services,
+  let verified: Promise<Identity> | undefined
+  const authorization = req.headers.authorization
+  // Written out rather than spread: spreading the services took 2% of a call's CPU.
+  return {
+    db: services.db,
+    authenticate: services.authenticate,
+    provisionUser: services.provisionUser,
+    rateLimiter: services.rateLimiter,
+    loginGuard: services.loginGuard,
+    issuer: services.issuer,
+    syncRetentionSeconds: services.syncRetentionSeconds,
+    events: services.events,
     log: req.log,
     transport,
-    authorization: req.headers.authorization,
     clientIp: req.ip,
     requestId: req.id,
     // Set by the request-log plugin; a bare Fastify app (tRPC's stock plugin in a test) has none.
     logFields: req.logFields ?? {},
-    ...(nextPage && { nextPage }),
-  })
+    rest,
+    connection: {
+      buffered: () => reply.raw.writableLength,
+      destroy: () => reply.raw.destroy(),
+    },
+    identity: () => {
+      verified ??= services.authenticate(authorization)
+      return verified
+    },
+  }
 }

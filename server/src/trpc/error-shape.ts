@@ -1,4 +1,4 @@
-import type { ErrorCode, ValidationIssue } from '@todo/contracts'
+import type { ErrorCode, Task, ValidationIssue } from '@todo/contracts'
 import type { TRPCDefaultErrorShape as DefaultErrorShape } from '@trpc/server'
 import { TRPCError } from '@trpc/server'
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc'
@@ -12,6 +12,8 @@ export interface ErrorData {
   issues?: ValidationIssue[] | undefined
   /** On server faults (5xx): the request's id, to find it in the log. */
   request_id?: string | undefined
+  /** On `PRECONDITION_FAILED`: the task as it is now. */
+  current?: Task | undefined
 }
 
 export interface ErrorShape {
@@ -21,6 +23,37 @@ export interface ErrorShape {
 }
 
 export const MALFORMED_JSON = 'Malformed JSON in the request body'
+
+/** A conditional write found the task at another version: nothing was written. */
+export class StaleVersion extends Error {
+  override name = 'StaleVersion'
+  constructor(readonly current: Task) {
+    super(`The task is at version ${current.version}; nothing was changed`)
+  }
+}
+
+/** The 412 of a conditional write, carrying the task as it is now. */
+export function staleVersion(current: Task): TRPCError {
+  const cause = new StaleVersion(current)
+  return new TRPCError({ code: 'PRECONDITION_FAILED', message: cause.message, cause })
+}
+
+/** A sync cursor older than the server keeps deletions for: the client must sync from scratch. */
+export class CursorExpired extends Error {
+  override name = 'CursorExpired'
+  constructor() {
+    super('The cursor is older than the deletions the server keeps: sync again without `since`')
+  }
+}
+
+/**
+ * `CURSOR_EXPIRED` (410): tRPC has no such code, so the error travels as `BAD_REQUEST` and the
+ * error shape and the HTTP status say 410 (`formatError`, `errorResponseMeta`).
+ */
+export function cursorExpired(): TRPCError {
+  const cause = new CursorExpired()
+  return new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause })
+}
 
 /** Server faults are logged (with their cause); client errors are the client's business. */
 export function logServerFault({ error, path, req }: { error: TRPCError; path: string | undefined; req: unknown }) {
@@ -82,6 +115,9 @@ export function formatError({
       data: { code: 'PARSE_ERROR', httpStatus: 400, path: shape.data.path },
     }
   }
+  if (error.cause instanceof CursorExpired) {
+    return { message: error.message, code: shape.code, data: { code: 'CURSOR_EXPIRED', httpStatus: 410 } }
+  }
   // Only a client's bad input names fields; a server fault (output validation included) does not.
   const issues = error.code === 'BAD_REQUEST' ? issuesOf(error.cause) : undefined
   const message =
@@ -94,6 +130,7 @@ export function formatError({
       httpStatus: shape.data.httpStatus,
       path: shape.data.path,
       ...(issues && { issues }),
+      ...(error.cause instanceof StaleVersion && { current: error.cause.current }),
       ...(shape.data.httpStatus >= 500 && ctx?.requestId && { request_id: ctx.requestId }),
     },
   }

@@ -5,10 +5,24 @@ import { HashingBusyError } from '../auth/password.js'
 import { AuthError } from '../auth/verify-token.js'
 import { isDatabaseUnavailable } from '../db/failures.js'
 import type { Context } from './context.js'
-import { formatError } from './error-shape.js'
+import { formatError, inputError } from './error-shape.js'
 import { RateLimitError } from './rate-limit.js'
 
-const t = initTRPC.context<Context>().meta<RouteMeta>().create({ errorFormatter: formatError })
+/**
+ * SSE subscriptions (`tasks.events`): a ping every 10 s keeps idle streams alive through
+ * proxies and lets a client notice a dead one (it reconnects after 25 s without a message,
+ * which tRPC tells it in its first event); a stream lasts at most 30 minutes, then the client
+ * reconnects with its last event id, so that long-lived streams spread over instances again
+ * and a token's expiry is met even on a client that does not watch it.
+ * @see https://trpc.io/docs/server/subscriptions#server-sent-events-sse
+ */
+export const SSE = {
+  ping: { enabled: true, intervalMs: 10_000 },
+  client: { reconnectAfterInactivityMs: 25_000 },
+  maxDurationMs: 30 * 60_000,
+}
+
+const t = initTRPC.context<Context>().meta<RouteMeta>().create({ errorFormatter: formatError, sse: SSE })
 
 export const router = t.router
 export const middleware = t.middleware
@@ -108,6 +122,22 @@ export const userScopedProcedure = authedProcedure
     }
     return next()
   })
+
+/**
+ * REST: `If-Match: "<version>"` is the condition of a write, read into `if_version` (`*`,
+ * "any version", is no condition). Any other form (a weak tag, a bare number) is 400: a
+ * condition the server cannot honour must not be ignored.
+ */
+export const ifMatchHeader = t.middleware(async ({ ctx, getRawInput, next }) => {
+  const ifMatch = ctx.rest?.header('if-match')?.trim()
+  if (ifMatch === undefined || ifMatch === '*') return next()
+  const version = /^"([1-9]\d{0,9})"$/.exec(ifMatch)?.[1]
+  if (version === undefined || Number(version) > 2 ** 31 - 1) {
+    throw inputError(['If-Match'], 'Must be * or one quoted version, such as "3"')
+  }
+  const raw = await getRawInput()
+  return next({ getRawInput: async () => ({ ...(raw as object), if_version: Number(version) }) })
+})
 
 /**
  * REST query values are strings: reads the typed ones as JSON types before validation.

@@ -3,7 +3,7 @@ import { type Kysely, type Selectable, sql } from 'kysely'
 import type { DB, TasksTable } from '../schema.js'
 
 /** `to_char`'s pattern for the contract's times: `2026-01-03T10:30:00.500Z`. */
-const ISO_8601 = sql.lit('YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+export const ISO_8601 = sql.lit('YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 
 /**
  * A time column as the contract's ISO 8601 string, formatted by PostgreSQL (the columns hold
@@ -24,18 +24,33 @@ const TASK_COLUMNS = [
   isoTime('completed_at'),
   isoTime('created_at'),
   isoTime('updated_at'),
+  'version',
 ] as const
 
-export async function insertTask(
-  db: Kysely<DB>,
-  userId: string,
-  fields: { title: string; description?: string | null | undefined },
-): Promise<Task> {
+export interface NewTask {
+  /** Chosen by the client (a retry-safe create); generated when absent. */
+  id?: string | undefined
+  title: string
+  description?: string | null | undefined
+}
+
+/**
+ * Inserts the task; `undefined` when its id is taken already (by this user: a replay, or by
+ * another), in which case nothing is written. Two inserts of one id racing: the second waits
+ * for the first to commit, then finds the id taken.
+ */
+export async function insertTask(db: Kysely<DB>, userId: string, task: NewTask): Promise<Task | undefined> {
   return db
     .insertInto('tasks')
-    .values({ user_id: userId, title: fields.title, description: fields.description ?? null })
+    .values({
+      ...(task.id !== undefined && { id: task.id }),
+      user_id: userId,
+      title: task.title,
+      description: task.description ?? null,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
     .returning(TASK_COLUMNS)
-    .executeTakeFirstOrThrow()
+    .executeTakeFirst()
 }
 
 export async function findTaskForUser(db: Kysely<DB>, userId: string, id: string): Promise<Task | undefined> {
@@ -98,14 +113,20 @@ export interface TaskPatch {
   completed?: boolean | 'toggle' | undefined
 }
 
-/** Changes the given fields of the user's task in one statement; `undefined` when there is no such task. */
+/**
+ * Changes the given fields of the user's task in one statement, only while it is at
+ * `ifVersion` when that is given (the check and the write are that one statement);
+ * `undefined` when there is no such task or it has moved on. The database keeps the version,
+ * `updated_at` and `completed_at`, and keeps the row as it was when nothing changes.
+ */
 export async function updateTaskForUser(
   db: Kysely<DB>,
   userId: string,
   id: string,
   patch: TaskPatch,
+  ifVersion?: number | undefined,
 ): Promise<Task | undefined> {
-  return db
+  let update = db
     .updateTable('tasks')
     .set((eb) => ({
       ...(patch.title !== undefined && { title: patch.title }),
@@ -113,19 +134,24 @@ export async function updateTaskForUser(
       ...(patch.completed !== undefined && {
         completed: patch.completed === 'toggle' ? eb.not(eb.ref('completed')) : patch.completed,
       }),
-      updated_at: eb.fn('now'),
     }))
     .where('user_id', '=', userId)
     .where('id', '=', id)
-    .returning(TASK_COLUMNS)
-    .executeTakeFirst()
+  if (ifVersion !== undefined) update = update.where('version', '=', ifVersion)
+  return update.returning(TASK_COLUMNS).executeTakeFirst()
 }
 
-/** Deletes the task; `undefined` when this user had no such task. */
+/**
+ * Deletes the task, only while it is at `ifVersion` when that is given; `undefined` when this
+ * user has no such task or it has moved on.
+ */
 export async function deleteTaskForUser(
   db: Kysely<DB>,
   userId: string,
   id: string,
+  ifVersion?: number | undefined,
 ): Promise<{ id: string } | undefined> {
-  return db.deleteFrom('tasks').where('user_id', '=', userId).where('id', '=', id).returning('id').executeTakeFirst()
+  let remove = db.deleteFrom('tasks').where('user_id', '=', userId).where('id', '=', id)
+  if (ifVersion !== undefined) remove = remove.where('version', '=', ifVersion)
+  return remove.returning('id').executeTakeFirst()
 }
