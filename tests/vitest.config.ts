@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   // The SDK resolves to its TypeScript sources (its `source` export condition), so the suite
   // needs no build of it; tsconfig.json's `customConditions` says the same to tsc.
-  ssr: { resolve: { conditions: ['source', 'module', 'node', 'development|production'] } },
+  ssr: { resolve: { conditions: ['@todo-api/source', 'module', 'node', 'development|production'] } },
   test: {
     include: ['**/*.test.ts'],
     globalSetup: ['./setup/global-setup.ts'],

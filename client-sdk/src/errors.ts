@@ -1,5 +1,7 @@
 import type { components } from './generated/openapi.js'
 
+type Task = components['schemas']['Task']
+
 /** The JSON body of every REST error, as the OpenAPI document describes it. */
 export type ApiErrorBody = components['schemas']['Error']
 
@@ -47,6 +49,7 @@ export interface TodoApiErrorInit {
   message: string
   status: number
   issues?: ValidationIssue[] | undefined
+  current?: Task | undefined
   cause?: unknown
 }
 
@@ -66,18 +69,21 @@ export class TodoApiError extends Error {
   readonly status: number
   /** On validation errors (`BAD_REQUEST`): the offending fields. */
   readonly issues: ValidationIssue[] | undefined
+  /** On `PRECONDITION_FAILED` (a conditional write lost): the task as it is now, to merge with. */
+  readonly current: Task | undefined
 
-  constructor({ code, message, status, issues, cause }: TodoApiErrorInit) {
+  constructor({ code, message, status, issues, current, cause }: TodoApiErrorInit) {
     super(message, cause === undefined ? undefined : { cause })
     this.code = code
     this.status = status
     this.issues = issues
+    this.current = current
   }
 
   /** The error of a REST answer: its JSON body when it is the API's, else what its status says. */
   static fromResponse(body: unknown, response: Response): TodoApiError {
     if (isApiErrorBody(body)) {
-      return new TodoApiError({ ...body, status: response.status })
+      return new TodoApiError({ ...body, current: body.current as Task | undefined, status: response.status })
     }
     const text = typeof body === 'string' && body.length > 0 && body.length <= 200 ? body : undefined
     return new TodoApiError({
@@ -103,7 +109,7 @@ function isApiErrorBody(body: unknown): body is ApiErrorBody {
 /** What the tRPC client's errors carry, read without importing it (the REST entry must not). */
 interface TrpcErrorLike {
   message: string
-  data?: { code?: unknown; httpStatus?: unknown; issues?: unknown } | null
+  data?: { code?: unknown; httpStatus?: unknown; issues?: unknown; current?: unknown } | null
 }
 
 /**
@@ -130,6 +136,7 @@ export function toTodoApiError(error: unknown): TodoApiError | undefined {
     message,
     status,
     issues: Array.isArray(data?.issues) ? (data.issues as ValidationIssue[]) : undefined,
+    current: typeof data?.current === 'object' && data.current !== null ? (data.current as Task) : undefined,
     cause: error,
   })
 }

@@ -23,6 +23,15 @@ export {
   type TodoRestResult,
 } from './rest.js'
 export {
+  applyChanges,
+  type Change,
+  type SyncedTask,
+  type SyncOptions,
+  syncTasks,
+  type WatchOptions,
+  watchTasks,
+} from './sync.js'
+export {
   createTodoClient,
   type RouterInputs,
   type RouterOutputs,

@@ -19,6 +19,7 @@ import { dbPlugin } from './plugins/db.js'
 import { docsPlugin } from './plugins/docs.js'
 import { drainPlugin } from './plugins/drain.js'
 import { errorsPlugin } from './plugins/error-handler.js'
+import { feedRetentionPlugin } from './plugins/feed-retention.js'
 import { healthPlugin } from './plugins/health.js'
 import { jwksPlugin } from './plugins/jwks.js'
 import { RequestLog, requestId, requestLogPlugin, serializers } from './plugins/request-log.js'
@@ -133,6 +134,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     document: buildOpenApiDocument(appRouter),
   })
   await app.register(healthPlugin)
+  await app.register(feedRetentionPlugin, { retentionSeconds: config.syncRetentionSeconds })
   await app.register(jwksPlugin, { issuer: services.issuer })
   await app.register(docsPlugin, { specUrl: '/api/openapi.json' })
   await app.ready()

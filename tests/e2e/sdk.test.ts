@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import {
+  applyChanges,
   createTodoClient,
   createTodoRestClient,
   nextPageCursor,
   type RouterInputs,
   type RouterOutputs,
+  syncTasks,
   type Task,
   TodoApiError,
   toTodoApiError,
+  watchTasks,
 } from '@todo-api/client-sdk'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { newUser, newUserId } from '../setup/auth.js'
@@ -271,5 +274,70 @@ describe('SDK REST client (createTodoRestClient) against a live server', () => {
     await anonymous.GET('/{user_id}/tasks', { params: { path: { user_id: user.id } } })
     expect(requests.map((request) => request.headers.get('authorization'))).toEqual([`Bearer ${user.token}`, null])
     expect(new URL(requests[0]!.url).pathname).toBe(`/api/${user.id}/tasks`)
+  })
+})
+
+describe('SDK sync helpers (syncTasks, applyChanges, watchTasks)', () => {
+  const server = useServer()
+
+  it('syncTasks pages the feed to its end and returns the cursor to go on from', async () => {
+    const user = await newUser()
+    const client = createTodoClient({ baseUrl: server.url, getToken: () => user.token })
+    for (let i = 0; i < 5; i++) await client.tasks.create.mutate({ user_id: user.id, title: `s${i}` })
+    const tasks = new Map<string, Task>()
+    const first = await syncTasks(client, { userId: user.id, limit: 2 })
+    applyChanges(tasks, first.changes)
+    expect([...tasks.values()].map((task) => task.title).sort()).toEqual(['s0', 's1', 's2', 's3', 's4'])
+    const [gone, kept] = [...tasks.values()]
+    await client.tasks.delete.mutate({ user_id: user.id, id: gone!.id })
+    await client.tasks.update.mutate({ user_id: user.id, id: kept!.id, title: 'kept' })
+    const next = await syncTasks(client, { userId: user.id, since: first.cursor })
+    applyChanges(tasks, next.changes)
+    expect(tasks.has(gone!.id)).toBe(false)
+    expect(tasks.get(kept!.id)?.title).toBe('kept')
+    expect(await syncTasks(client, { userId: user.id, since: next.cursor })).toMatchObject({ changes: [] })
+  })
+
+  it('watchTasks keeps a list equal to the server’s as others write', async () => {
+    const user = await newUser()
+    const client = createTodoClient({ baseUrl: server.url, getToken: () => user.token })
+    await client.tasks.create.mutate({ user_id: user.id, title: 'before' })
+    let latest: Task[] = []
+    const watch = watchTasks(client, { userId: user.id, onTasks: (tasks) => (latest = tasks) })
+    try {
+      const until = async (check: () => boolean) => {
+        for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 30))
+      }
+      await until(() => latest.length === 1)
+      const rest = createTodoRestClient({ baseUrl: server.url, getToken: () => user.token })
+      const made = await rest.POST('/{user_id}/tasks', {
+        params: { path: { user_id: user.id } },
+        body: { title: 'after' },
+      })
+      await rest.PATCH('/{user_id}/tasks/{id}/complete', { params: { path: { user_id: user.id, id: made.data!.id } } })
+      const onServer = await client.tasks.list.query({ user_id: user.id })
+      await until(() => JSON.stringify(latest) === JSON.stringify(onServer))
+      expect(latest).toEqual(onServer)
+    } finally {
+      watch.stop()
+    }
+  })
+
+  it('gives the task as it is now with a lost conditional write, at either client', async () => {
+    const user = await newUser()
+    const client = createTodoClient({ baseUrl: server.url, getToken: () => user.token })
+    const task = await client.tasks.create.mutate({ user_id: user.id, title: 'v1' })
+    const now = await client.tasks.update.mutate({ user_id: user.id, id: task.id, title: 'v2' })
+    const lost = toTodoApiError(
+      await rejection(client.tasks.update.mutate({ user_id: user.id, id: task.id, title: 'v3', if_version: 1 })),
+    )
+    expect(lost).toMatchObject({ code: 'PRECONDITION_FAILED', status: 412, current: now })
+    const rest = createTodoRestClient({ baseUrl: server.url, getToken: () => user.token })
+    const { error } = await rest.PUT('/{user_id}/tasks/{id}', {
+      params: { path: { user_id: user.id, id: task.id } },
+      headers: { 'if-match': '"1"' },
+      body: { title: 'v3' },
+    })
+    expect(error).toMatchObject({ code: 'PRECONDITION_FAILED', status: 412, current: now })
   })
 })

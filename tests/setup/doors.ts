@@ -1,4 +1,4 @@
-import type { Task, TaskPage, ValidationIssue } from '@todo/contracts'
+import type { ChangesPage, Task, TaskPage, ValidationIssue } from '@todo/contracts'
 import { TRPCClientError } from '@trpc/client'
 import { request } from './http.js'
 import { trpcClient } from './trpc.js'
@@ -10,6 +10,8 @@ export interface Outcome<T = unknown> {
   code?: string
   message?: string
   issues?: ValidationIssue[]
+  /** On 412: the task as it is now. */
+  current?: Task
 }
 
 type Input = Record<string, unknown>
@@ -28,6 +30,8 @@ export interface Door {
   update(input: Input): Promise<Outcome<Task>>
   remove(input: Input): Promise<Outcome<void>>
   complete(input: Input): Promise<Outcome<Task>>
+  /** The change feed: `tasks.changes`, `GET …/tasks/changes`. */
+  changes(input: Input): Promise<Outcome<ChangesPage>>
 }
 
 /** REST: `user_id` and `id` go to the path, list input to the query, the rest to the body. */
@@ -38,17 +42,25 @@ export function restDoor(baseUrl: string, token: string | undefined): Door {
     suffix = '',
     body: 'body' | 'query' | 'none' = 'body',
   ): Promise<{ outcome: Outcome<T>; headers: Headers }> => {
-    const { user_id, id, ...rest } = input
+    const { user_id, id, if_version, ...rest } = input
     let path = `/api/${encodeURIComponent(String(user_id))}/tasks`
-    if (id !== undefined) path += `/${encodeURIComponent(String(id))}`
+    // A create's id is a field of its body; elsewhere it names the task in the path.
+    if (method === 'POST' && id !== undefined) rest.id = id
+    else if (id !== undefined) path += `/${encodeURIComponent(String(id))}`
     path += suffix
     if (body === 'query') {
-      const query = new URLSearchParams(Object.entries(rest).map(([k, v]): [string, string] => [k, String(v)]))
+      const query = new URLSearchParams(
+        Object.entries(rest)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]): [string, string] => [k, String(v)]),
+      )
       if (query.size > 0) path += `?${query}`
     }
     const response = await request(baseUrl, method, path, {
       ...(token && { token }),
       ...(body === 'body' && { body: rest }),
+      // A conditional write's version travels as REST has it: `If-Match`.
+      ...(if_version !== undefined && { headers: { 'if-match': `"${if_version}"` } }),
     })
     const outcome =
       response.status < 300
@@ -74,6 +86,7 @@ export function restDoor(baseUrl: string, token: string | undefined): Door {
     update: (input) => send('PUT', input),
     remove: (input) => send('DELETE', input, '', 'none'),
     complete: (input) => send('PATCH', input, '/complete'),
+    changes: (input) => send('GET', input, '/changes', 'query'),
   }
 }
 
@@ -85,12 +98,15 @@ export function trpcDoor(baseUrl: string, token: string | undefined): Door {
       return { status: 200, data: await call }
     } catch (error) {
       if (!(error instanceof TRPCClientError)) throw error
-      const data = error.data as { code?: string; httpStatus?: number; issues?: ValidationIssue[] } | undefined
+      const data = error.data as
+        | { code?: string; httpStatus?: number; issues?: ValidationIssue[]; current?: Task }
+        | undefined
       return {
         status: data?.httpStatus ?? 0,
         message: error.message,
         ...(data?.code && { code: data.code }),
         ...(data?.issues && { issues: data.issues }),
+        ...(data?.current && { current: data.current }),
       }
     }
   }
@@ -104,6 +120,7 @@ export function trpcDoor(baseUrl: string, token: string | undefined): Door {
     update: (input) => settle(t.update!.mutate(input)),
     remove: (input) => settle(t.delete!.mutate(input)),
     complete: (input) => settle(t.complete!.mutate(input)),
+    changes: (input) => settle(t.changes!.query(input)),
   }
 }
 

@@ -157,6 +157,7 @@ export const tasksRouter = router({
 
   delete: userScopedProcedure
     .meta(taskRoutes.delete)
+    .use(restQuery({ if_version: 'integer' }))
     .use(ifMatchHeader)
     .input(DeleteTaskInputSchema)
     .output(z.void())
