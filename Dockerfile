@@ -12,15 +12,15 @@ FROM ${NODE_IMAGE} AS build
 ARG npm_config_registry
 ARG COREPACK_NPM_REGISTRY
 ARG COREPACK_INTEGRITY_KEYS
-ENV COREPACK_ENABLE_DOWNLOAD_PROMPT=0
+ENV COREPACK_ENABLE_DOWNLOAD_PROMPT=0 npm_config_store_dir=/pnpm-store
 WORKDIR /workspace
 # pnpm at the version of package.json's packageManager.
 COPY package.json ./
 RUN corepack enable pnpm && pnpm --version
 COPY . .
-RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store \
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store \
     pnpm install --frozen-lockfile
-RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store \
+RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store \
     pnpm -F @todo/server deploy:server /deploy
 
 FROM ${NODE_IMAGE} AS runtime
