@@ -22,6 +22,7 @@ import { errorsPlugin } from './plugins/error-handler.js'
 import { feedRetentionPlugin } from './plugins/feed-retention.js'
 import { healthPlugin } from './plugins/health.js'
 import { jwksPlugin } from './plugins/jwks.js'
+import { metricsPlugin } from './plugins/metrics.js'
 import { RequestLog, requestId, requestLogPlugin, serializers } from './plugins/request-log.js'
 import type { Services } from './trpc/context.js'
 import { createLimiters } from './trpc/rate-limit.js'
@@ -80,9 +81,10 @@ export async function createServices(config: Config, database: Database, app: Fa
 
 /** The whole API as a Fastify instance, ready but not listening. */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const requestLog = new RequestLog()
   const app = Fastify({
     logger: { level: config.logLevel, serializers, ...(opts.logStream && { stream: opts.logStream }) },
-    logController: new RequestLog(),
+    logController: requestLog,
     genReqId: requestId,
     // A request that reaches a closing server on a connection it already had is served (with
     // `Connection: close`), not refused: it had started before the drain.
@@ -93,6 +95,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     routerOptions: { maxParamLength: 5000 },
   })
 
+  if (!opts.database && config.database.kind === 'pglite') {
+    app.log.info(
+      config.database.dataDir
+        ? `opening the embedded database in ${config.database.dataDir} (its first start creates it: a few seconds)`
+        : 'starting an embedded database in memory (nothing is kept)',
+    )
+  }
   const database =
     opts.database ??
     (await openDatabase(config.database, {
@@ -110,7 +119,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
 
   const services = await createServices(config, database, app)
 
-  await app.register(requestLogPlugin)
+  await app.register(requestLogPlugin, { requestLog })
   await app.register(drainPlugin, { onDrain: () => services.events.drain() })
   await app.register(errorsPlugin)
   await app.register(helmet, {
@@ -134,6 +143,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     document: buildOpenApiDocument(appRouter),
   })
   await app.register(healthPlugin)
+  if (config.metrics) {
+    await app.register(metricsPlugin, {
+      requestLog,
+      database,
+      events: services.events,
+      route: config.metrics.port === undefined,
+    })
+  }
   await app.register(feedRetentionPlugin, { retentionSeconds: config.syncRetentionSeconds })
   await app.register(jwksPlugin, { issuer: services.issuer })
   await app.register(docsPlugin, { specUrl: '/api/openapi.json' })

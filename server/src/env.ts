@@ -146,6 +146,8 @@ const EnvSchema = z
     MIGRATE_ON_START: flag('false'),
     SYNC_RETENTION: duration(HOUR, DAYS_365).default(30 * 86_400),
     EVENTS_MAX_STREAMS_PER_USER: integer(1, 10_000).default(20),
+    METRICS: flag('false'),
+    METRICS_PORT: integer(1, 65535).optional(),
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
     AUTH_JWT_SECRET: z
       .string()
@@ -212,6 +214,8 @@ export interface Config {
   migrateOnStart: boolean
   /** How long deletions stay in the change feed (seconds); an older sync cursor is 410. */
   syncRetentionSeconds: number
+  /** Prometheus metrics: off, on the API's port (`/metrics`), or on a port of their own. */
+  metrics: { port: number | undefined } | undefined
   /** Open event streams a user may have on one instance; 429 beyond. */
   eventsMaxStreamsPerUser: number
   /** Shared state (rate limits) across instances; in memory when absent. */
@@ -258,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.MIGRATE_ON_START,
     syncRetentionSeconds: e.SYNC_RETENTION,
     eventsMaxStreamsPerUser: e.EVENTS_MAX_STREAMS_PER_USER,
+    metrics: e.METRICS ? { port: e.METRICS_PORT } : undefined,
     redisUrl: e.REDIS_URL,
     auth: {
       jwtSecret: e.AUTH_JWT_SECRET,

@@ -23,6 +23,8 @@ export interface Database {
   ping(timeoutMs?: number): Promise<void>
   /** `promise`, or a rejection when it has not settled within `timeoutMs` (a probe must not hang). */
   withTimeout<T>(promise: Promise<T>, timeoutMs?: number): Promise<T>
+  /** The pool's connections (PostgreSQL): all, idle, and requests waiting for one. */
+  poolStats?: () => { total: number; idle: number; waiting: number }
   /** Listens on `channel` on a connection of its own (PostgreSQL), or in process (PGlite). */
   listen(channel: string, handlers: ListenHandlers): Listener
   close(): Promise<void>
@@ -39,9 +41,12 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
   const release = config.kind === 'pglite' && config.dataDir ? lockDataDir(config.dataDir) : () => {}
   let db: Kysely<DB>
   let listen: Database['listen']
+  let poolStats: Database['poolStats']
   try {
     if (config.kind === 'postgres') {
-      db = new Kysely<DB>({ dialect: postgresDialect(config, opts) })
+      const pool = postgresPool(config, opts)
+      db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+      poolStats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount })
       listen = (channel, handlers) => listenOnPostgres(config.listenUrl ?? config.url, channel, handlers)
     } else {
       const pglite = await openPglite(config.dataDir)
@@ -56,6 +61,7 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
     db,
     embedded: config.kind === 'pglite',
     listen,
+    ...(poolStats && { poolStats }),
     ping: (timeoutMs = PROBE_TIMEOUT_MS) => withTimeout(sql`select 1`.execute(db), timeoutMs).then(() => {}),
     withTimeout: (promise, timeoutMs = PROBE_TIMEOUT_MS) => withTimeout(promise, timeoutMs),
     close: () => db.destroy().finally(release),
@@ -134,7 +140,7 @@ class Pool extends pg.Pool {
   }
 }
 
-function postgresDialect(config: PostgresConfig, opts: OpenOptions): PostgresDialect {
+function postgresPool(config: PostgresConfig, opts: OpenOptions): pg.Pool {
   const pool = new Pool({
     connectionString: config.url,
     max: config.poolMax ?? 10,
@@ -151,7 +157,7 @@ function postgresDialect(config: PostgresConfig, opts: OpenOptions): PostgresDia
     },
   })
   pool.on('error', (error) => opts.onIdleError?.(error))
-  return new PostgresDialect({ pool })
+  return pool
 }
 
 /**

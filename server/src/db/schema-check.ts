@@ -29,7 +29,7 @@ export async function checkSchemaAtStart(
   if (state.pending.length > 0) {
     if (!migrateOnStart) {
       throw new SchemaBehindError(
-        `The database is ${state.pending.length} migration(s) behind this code (${state.pending.join(', ')}): run \`pnpm db:migrate\` (or \`pnpm db:migrate:prod\`) first, or set MIGRATE_ON_START=true on a single instance`,
+        `The database is ${state.pending.length} migration(s) behind this code (${state.pending.join(', ')}): run \`pnpm db:migrate\` (from a build: \`node dist/cli/migrate.js latest\`) first, or set MIGRATE_ON_START=true on a single instance`,
       )
     }
     const { results } = await migrateToLatest(database.db)

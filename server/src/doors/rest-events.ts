@@ -2,7 +2,6 @@ import { once } from 'node:events'
 import type { Change } from '@todo/contracts'
 import { getTRPCErrorFromUnknown, getTRPCErrorShape, type TrackedEnvelope } from '@trpc/server'
 import type { FastifyInstance } from 'fastify'
-import { logRequest } from '../plugins/request-log.js'
 import { contextFromRequest, type Services } from '../trpc/context.js'
 import type { ErrorShape } from '../trpc/error-shape.js'
 import { createCallerFactory } from '../trpc/init.js'
@@ -75,7 +74,7 @@ export async function restEvents(
     } finally {
       clearInterval(heartbeat)
       res.end()
-      logRequest(request, reply)
+      request.server.requestLog.requestCompleted(null, request, reply)
     }
 
     /** A failure of the call as the contract's error: status, body, headers. */

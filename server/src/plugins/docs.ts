@@ -48,6 +48,8 @@ export async function docsPlugin(app: FastifyInstance, { specUrl }: DocsPluginOp
   for (const [name, type] of Object.entries(ASSETS)) files.set(name, { body: readFileSync(join(dist, name)), type })
   files.set('init.js', { body: Buffer.from(init), type: 'application/javascript; charset=utf-8' })
 
+  // The server's root has nothing of its own: the docs are what a person opening it wants.
+  app.get('/', (_request, reply) => reply.redirect('/docs'))
   app.get('/docs', (_request, reply) =>
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page),
   )

@@ -38,7 +38,7 @@ export const healthPlugin = fp(
         return reply.status(503).send({
           ...UNAVAILABLE,
           reason: 'schema',
-          message: `The database is ${pending.length} migration(s) behind this code: run \`pnpm db:migrate\``,
+          message: `The database is ${pending.length} migration(s) behind this code: run \`pnpm db:migrate\` (from a build: \`node dist/cli/migrate.js latest\`)`,
         })
       }
       return { status: 'ok', database: 'ok', schema: 'current' }

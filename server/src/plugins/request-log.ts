@@ -4,16 +4,31 @@ import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogContro
 import fp from 'fastify-plugin'
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** The request log (Fastify's log controller), for routes that end a response themselves. */
+    requestLog: RequestLog
+  }
   interface FastifyRequest {
     /** What the request's log line says beyond HTTP: filled in by the tRPC middleware. */
     logFields: RequestLogFields
   }
 }
 
-/** The procedure(s) a request called (a batch names several) and the verified caller. */
+/** The procedure(s) a request called (a batch names several), the verified caller, the error code. */
 export interface RequestLogFields {
   procedure?: string
   user?: string
+  /** The contract's code of the error answered (`NOT_FOUND`, …), when the call failed. */
+  error?: string
+}
+
+/** One request as it completed: what its log line says, for whoever counts requests (metrics). */
+export interface CompletedRequest {
+  door: 'trpc' | 'rest' | 'service'
+  procedure: string | undefined
+  error: string | undefined
+  status: number
+  ms: number
 }
 
 /** A request id a caller may choose: short, and of characters safe in a log and a header. */
@@ -50,41 +65,55 @@ function doorOf(url: string): 'trpc' | 'rest' | 'service' {
 /**
  * Fastify's request log lines, replaced by one JSON line per request that carries its id: its
  * door, the procedure(s) it called (the tRPC door serves every procedure from one route), the
- * caller, the status and the time it took.
+ * caller, the error code if any, the status and the time it took. Observers (the metrics) see
+ * each completed request too.
  * @see https://fastify.dev/docs/latest/Reference/Server/#factory-log-controller
  */
 export class RequestLog extends LogController {
+  private readonly observers: ((request: CompletedRequest) => void)[] = []
+
   constructor() {
     super({ requestIdLogLabel: 'request_id' })
   }
 
+  /** Calls `observer` with every completed request. */
+  observe(observer: (request: CompletedRequest) => void): void {
+    this.observers.push(observer)
+  }
+
   override incomingRequest(): void {}
 
+  /** Also called by routes that take the response over (event streams), when they end. */
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    logRequest(request, reply, error)
+    const { procedure, user, error: code } = request.logFields ?? {}
+    const url = request.originalUrl
+    const completed: CompletedRequest = {
+      door: doorOf(url),
+      procedure,
+      error: code,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+    }
+    const line = {
+      method: request.method,
+      url: loggedUrl(url),
+      door: completed.door,
+      ...(procedure && { procedure }),
+      ...(user && { user }),
+      ...(code && { error: code }),
+      status: completed.status,
+      ms: completed.ms,
+    }
+    if (error) request.log.error({ ...line, err: error }, 'request errored')
+    else request.log.info(line, 'request')
+    for (const observer of this.observers) observer(completed)
   }
-}
-
-/** The one log line of a request (also written by routes that take the response over, such as event streams). */
-export function logRequest(request: FastifyRequest, reply: FastifyReply, error?: Error | null): void {
-  const { procedure, user } = request.logFields ?? {}
-  const url = request.originalUrl
-  const line = {
-    method: request.method,
-    url: loggedUrl(url),
-    door: doorOf(url),
-    ...(procedure && { procedure }),
-    ...(user && { user }),
-    status: reply.statusCode,
-    ms: Math.round(reply.elapsedTime * 100) / 100,
-  }
-  if (error) request.log.error({ ...line, err: error }, 'request errored')
-  else request.log.info(line, 'request')
 }
 
 /** `X-Request-Id` on every answer, and the fields the tRPC middleware fills in for the log line. */
 export const requestLogPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, { requestLog }: { requestLog: RequestLog }) => {
+    app.decorate('requestLog', requestLog)
     app.decorateRequest('logFields', null as unknown as RequestLogFields)
     app.addHook('onRequest', async (request, reply) => {
       // Read now, before the REST adapter rewrites `url` under its prefix: `originalUrl` keeps it.

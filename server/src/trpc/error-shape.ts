@@ -105,8 +105,15 @@ export function formatError({
 }: {
   shape: DefaultErrorShape
   error: TRPCError
-  ctx?: { requestId?: string } | undefined
+  ctx?: { requestId?: string; logFields?: { error?: string } } | undefined
 }): ErrorShape {
+  const shaped = shapeError(shape, error, ctx)
+  // The request's log line (and the metrics) name the error's code.
+  if (ctx?.logFields) ctx.logFields.error = shaped.data.code
+  return shaped
+}
+
+function shapeError(shape: DefaultErrorShape, error: TRPCError, ctx: { requestId?: string } | undefined): ErrorShape {
   // tRPC reports a body it cannot parse as BAD_REQUEST; the REST door says PARSE_ERROR.
   if (error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError) {
     return {
