@@ -15,6 +15,7 @@ export {
 } from './errors.js'
 export type { TodoErrorShape, TodoRouter } from './generated/router.js'
 export type { TodoClientOptions } from './options.js'
+export { positionBetween } from './position.js'
 export {
   createTodoRestClient,
   nextPageCursor,

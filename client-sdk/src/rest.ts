@@ -119,4 +119,5 @@ export function nextPageCursor(response: Response): string | null {
 
 export { type ApiErrorBody, type ErrorCode, TodoApiError, toTodoApiError, type ValidationIssue } from './errors.js'
 export type { TodoClientOptions } from './options.js'
+export { positionBetween } from './position.js'
 export type { components, operations, paths, Task } from './types.js'

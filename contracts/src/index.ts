@@ -1,6 +1,7 @@
 export * from './auth.js'
 export * from './common.js'
 export * from './errors.js'
+export * from './planning.js'
 export * from './route-meta.js'
 export * from './tasks.js'
 export { codePointLength, text } from './text.js'

@@ -1,5 +1,15 @@
 import { z } from 'zod'
 import { exact, IsoDateTimeSchema, TaskIdSchema, UserIdSchema } from './common.js'
+import {
+  DateSchema,
+  DueSchema,
+  LABEL_MAX,
+  LabelsSchema,
+  PositionSchema,
+  PrioritySchema,
+  SEARCH_MAX,
+  TimeZoneSchema,
+} from './planning.js'
 import { defineRoutes } from './route-meta.js'
 import { text } from './text.js'
 
@@ -30,6 +40,10 @@ export const TaskSchema = z
     ),
     created_at: IsoDateTimeSchema.describe('When the task was created.'),
     updated_at: IsoDateTimeSchema.describe('When the task last changed.'),
+    due: z.string().nullable().describe('The day the task is due, `YYYY-MM-DD`, or `null`.'),
+    priority: z.int().describe('0 none, 1 low, 2 medium, 3 high.'),
+    labels: z.array(z.string()).describe('Its labels, as written.'),
+    position: z.string().nullable().describe('Its key in the user’s own order (`sort=position`), or `null`.'),
     version: z
       .int()
       .min(1)
@@ -58,19 +72,29 @@ export const CreateTaskInputSchema = z.object({
   ),
   title: TitleSchema,
   description: DescriptionSchema.optional(),
+  due: DueSchema.optional(),
+  priority: PrioritySchema.optional(),
+  labels: LabelsSchema.optional(),
+  position: PositionSchema.optional(),
 })
 export type CreateTaskInput = z.infer<typeof CreateTaskInputSchema>
 
 export const DeleteTaskInputSchema = TaskPathSchema.extend({ if_version: IfVersionSchema })
 export type DeleteTaskInput = z.infer<typeof DeleteTaskInputSchema>
 
+const UPDATABLE = ['title', 'description', 'completed', 'due', 'priority', 'labels', 'position'] as const
+
 export const UpdateTaskInputSchema = TaskPathSchema.extend({
   title: TitleSchema.optional(),
   description: DescriptionSchema.optional(),
   completed: exact(z.boolean()).optional().describe('Sets completion; `completed_at` follows.'),
+  due: DueSchema.optional(),
+  priority: PrioritySchema.optional(),
+  labels: LabelsSchema.optional(),
+  position: PositionSchema.optional(),
   if_version: IfVersionSchema,
-}).refine((input) => input.title !== undefined || input.description !== undefined || input.completed !== undefined, {
-  message: 'Give at least one of title, description, completed',
+}).refine((input) => UPDATABLE.some((field) => input[field] !== undefined), {
+  message: 'Give at least one of title, description, completed, due, priority, labels, position',
 })
 export type UpdateTaskInput = z.infer<typeof UpdateTaskInputSchema>
 
@@ -82,7 +106,7 @@ export const CompleteTaskInputSchema = TaskPathSchema.extend({
 })
 export type CompleteTaskInput = z.infer<typeof CompleteTaskInputSchema>
 
-export const TaskSortSchema = z.enum(['created_at', 'updated_at', 'title'])
+export const TaskSortSchema = z.enum(['created_at', 'updated_at', 'title', 'due', 'priority', 'position', 'relevance'])
 export type TaskSort = z.infer<typeof TaskSortSchema>
 export const SortOrderSchema = z.enum(['asc', 'desc'])
 export type SortOrder = z.infer<typeof SortOrderSchema>
@@ -90,8 +114,31 @@ export type SortOrder = z.infer<typeof SortOrderSchema>
 export const ListTasksInputSchema = z.object({
   user_id: UserIdSchema,
   completed: exact(z.boolean()).describe('Only completed (true) or pending (false) tasks.').optional(),
-  sort: TaskSortSchema.default('created_at').describe('Sort key; ties are broken by id.'),
-  order: SortOrderSchema.describe('Default: `desc` (newest first) for the time sorts, `asc` for `title`.').optional(),
+  q: z
+    .string()
+    .max(SEARCH_MAX)
+    .optional()
+    .describe(
+      'Words to find in the title and description: every word must match, as a word or the start of one, whatever its accents or case; the best matches first (`sort=relevance`, the default with `q`).',
+    ),
+  label: z
+    .array(z.string().max(LABEL_MAX * 4))
+    .max(20)
+    .optional()
+    .describe('Only tasks with this label (compared as labels are); repeat it for tasks with all of them.'),
+  priority: PrioritySchema.optional().describe('Only tasks of this priority.'),
+  due_after: DateSchema.optional().describe('Only tasks due on or after this day.'),
+  due_before: DateSchema.optional().describe('Only tasks due on or before this day.'),
+  overdue: exact(z.boolean())
+    .optional()
+    .describe('`true`: only pending tasks due before today (in `tz`); `false`: every other task.'),
+  tz: TimeZoneSchema.optional(),
+  sort: TaskSortSchema.optional().describe(
+    'Sort key (default `created_at`, or `relevance` with `q`); undated and unplaced tasks come last; ties are broken by id.',
+  ),
+  order: SortOrderSchema.describe(
+    'Default: `desc` for the time sorts, `priority` and `relevance`, `asc` for `title`, `due` and `position`.',
+  ).optional(),
   limit: exact(z.int().min(1).max(LIST_LIMIT_MAX))
     .default(LIST_LIMIT_DEFAULT)
     .describe(`Page size, 1 to ${LIST_LIMIT_MAX}.`),
@@ -107,7 +154,12 @@ export type ListTasksInput = z.input<typeof ListTasksInputSchema>
  * The typed query parameters of `GET /{user_id}/tasks`: URL values are strings, so the REST
  * door reads these before validation (the tRPC door receives JSON types and reads nothing).
  */
-export const listTasksQueryTypes = { completed: 'boolean', limit: 'integer' } as const
+export const listTasksQueryTypes = {
+  completed: 'boolean',
+  limit: 'integer',
+  priority: 'integer',
+  overdue: 'boolean',
+} as const
 
 export const TaskPageSchema = z
   .object({
@@ -158,6 +210,42 @@ export const ChangesPageSchema = z
   .meta({ id: 'ChangesPage' })
 export type ChangesPage = z.infer<typeof ChangesPageSchema>
 
+export const BULK_MAX = 500
+
+export const CompleteManyInputSchema = z.object({
+  user_id: UserIdSchema,
+  ids: z
+    .array(TaskIdSchema)
+    .min(1)
+    .max(BULK_MAX)
+    .describe(
+      `The tasks (1 to ${BULK_MAX}); every one must be the caller’s, or nothing changes (404 naming the others).`,
+    ),
+  completed: exact(z.boolean()).default(true).describe('Completes them (the default), or reopens them with `false`.'),
+})
+export type CompleteManyInput = z.input<typeof CompleteManyInputSchema>
+
+export const ClearCompletedOutputSchema = z
+  .object({
+    deleted: z.array(TaskIdSchema).describe('The ids of the tasks deleted: every completed one.'),
+  })
+  .meta({ id: 'ClearedTasks' })
+
+export const StatsInputSchema = z.object({ user_id: UserIdSchema, tz: TimeZoneSchema.optional() })
+
+const CountsSchema = { total: z.int(), completed: z.int() }
+
+export const TaskStatsSchema = z
+  .object({
+    ...CountsSchema,
+    overdue: z.int().describe('Pending tasks due before today (in `tz`).'),
+    labels: z
+      .array(z.object({ label: z.string(), ...CountsSchema }))
+      .describe('Per label (as first written, compared as labels are), the most used first.'),
+  })
+  .meta({ id: 'TaskStats' })
+export type TaskStats = z.infer<typeof TaskStatsSchema>
+
 export const EventsInputSchema = z.object({
   user_id: UserIdSchema,
   lastEventId: z
@@ -192,6 +280,37 @@ export const taskRoutes = defineRoutes({
     },
     successStatus: 201,
     errors: [...own, 'CONFLICT'],
+  },
+  stats: {
+    openapi: {
+      ...common,
+      method: 'GET',
+      path: '/{user_id}/tasks/stats',
+      summary: 'Count tasks',
+      description: 'Counts for the badges of a UI: all, completed, overdue (in `tz`), and per label.',
+    },
+    errors: own,
+  },
+  completeMany: {
+    openapi: {
+      ...common,
+      method: 'POST',
+      path: '/{user_id}/tasks/complete-many',
+      summary: 'Complete (or reopen) several tasks',
+      description:
+        'All or nothing: when one of the ids is not the caller’s task, nothing changes and the answer is 404. Answers the tasks, in the order of `ids`.',
+    },
+    errors: ownTask,
+  },
+  clearCompleted: {
+    openapi: {
+      ...common,
+      method: 'DELETE',
+      path: '/{user_id}/tasks/completed',
+      summary: 'Delete every completed task',
+      description: 'Clears the completed tasks, as “Clear completed” does in Google Tasks, and names them.',
+    },
+    errors: own,
   },
   changes: {
     openapi: {

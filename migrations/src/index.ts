@@ -8,6 +8,7 @@ import * as createSigningKeys from './versions/2026_11_23_000005_create_signing_
 import * as taskVersions from './versions/2026_12_02_000006_task_versions.js'
 import * as taskChanges from './versions/2026_12_02_000007_task_changes.js'
 import * as backfillTaskChanges from './versions/2026_12_02_000008_backfill_task_changes.js'
+import * as taskPlanning from './versions/2026_12_02_000009_task_planning.js'
 
 /**
  * Every migration, by name, in order. Listed statically: a folder scan cannot import
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_000006_task_versions': taskVersions,
   '2026_12_02_000007_task_changes': taskChanges,
   '2026_12_02_000008_backfill_task_changes': backfillTaskChanges,
+  '2026_12_02_000009_task_planning': taskPlanning,
 }
 
 function migrator(db: Kysely<any>): Migrator {

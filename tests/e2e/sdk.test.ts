@@ -4,6 +4,7 @@ import {
   createTodoClient,
   createTodoRestClient,
   nextPageCursor,
+  positionBetween,
   type RouterInputs,
   type RouterOutputs,
   syncTasks,
@@ -151,6 +152,10 @@ describe('SDK tRPC client (createTodoClient) against a live server', () => {
       id?: string | undefined
       title: string
       description?: string | null | undefined
+      due?: string | null | undefined
+      priority?: number | undefined
+      labels?: string[] | undefined
+      position?: string | null | undefined
     }>()
     expectTypeOf<RouterInputs['tasks']['list']['completed']>().toEqualTypeOf<boolean | undefined>()
     expectTypeOf<RouterOutputs['tasks']['page']['next_cursor']>().toEqualTypeOf<string | null>()
@@ -339,5 +344,32 @@ describe('SDK sync helpers (syncTasks, applyChanges, watchTasks)', () => {
       body: { title: 'v3' },
     })
     expect(error).toMatchObject({ code: 'PRECONDITION_FAILED', status: 412, current: now })
+  })
+})
+
+describe('positionBetween', () => {
+  const server = useServer()
+
+  it('moves a task between two others in the user’s own order, rewriting no other task', async () => {
+    const user = await newUser()
+    const client = createTodoClient({ baseUrl: server.url, getToken: () => user.token })
+    let previous: string | null = null
+    const tasks: Task[] = []
+    for (const title of ['one', 'two', 'three']) {
+      previous = positionBetween(previous, null)
+      tasks.push(await client.tasks.create.mutate({ user_id: user.id, title, position: previous }))
+    }
+    const [one, two, three] = tasks as [Task, Task, Task]
+    await client.tasks.update.mutate({
+      user_id: user.id,
+      id: three.id,
+      position: positionBetween(one.position, two.position),
+    })
+    const ordered = await client.tasks.list.query({ user_id: user.id, sort: 'position' })
+    expect(ordered.map((task) => [task.title, task.version])).toEqual([
+      ['one', 1],
+      ['three', 2],
+      ['two', 1],
+    ])
   })
 })

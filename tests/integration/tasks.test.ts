@@ -30,6 +30,10 @@ describe.each(doors)('tasks at the %s door', (name, makeDoor) => {
         completed_at: null,
         created_at: expect.stringMatching(ISO_UTC),
         updated_at: task.created_at,
+        due: null,
+        priority: 0,
+        labels: [],
+        position: null,
         version: 1,
       })
       expect(Date.parse(task.created_at)).toBeGreaterThanOrEqual(before - 1000)

@@ -138,7 +138,7 @@ describe.each(doors)('validation at the %s door', (_name, makeDoor) => {
       ['limit -1', { limit: -1 }, 'limit'],
       ['limit 1.5', { limit: 1.5 }, 'limit'],
       ['limit abc', { limit: 'abc' }, 'limit'],
-      ['sort bogus', { sort: 'priority' }, 'sort'],
+      ['sort bogus', { sort: 'importance' }, 'sort'],
       ['order up', { order: 'up' }, 'order'],
       ['completed yes', { completed: 'yes' }, 'completed'],
       ['a cursor that is not one', { cursor: 'bm90IGEgY3Vyc29y' }, 'cursor'],

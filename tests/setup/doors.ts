@@ -1,4 +1,4 @@
-import type { ChangesPage, Task, TaskPage, ValidationIssue } from '@todo/contracts'
+import type { ChangesPage, Task, TaskPage, TaskStats, ValidationIssue } from '@todo/contracts'
 import { TRPCClientError } from '@trpc/client'
 import { request } from './http.js'
 import { trpcClient } from './trpc.js'
@@ -32,6 +32,9 @@ export interface Door {
   complete(input: Input): Promise<Outcome<Task>>
   /** The change feed: `tasks.changes`, `GET …/tasks/changes`. */
   changes(input: Input): Promise<Outcome<ChangesPage>>
+  stats(input: Input): Promise<Outcome<TaskStats>>
+  completeMany(input: Input): Promise<Outcome<Task[]>>
+  clearCompleted(input: Input): Promise<Outcome<{ deleted: string[] }>>
 }
 
 /** REST: `user_id` and `id` go to the path, list input to the query, the rest to the body. */
@@ -49,10 +52,11 @@ export function restDoor(baseUrl: string, token: string | undefined): Door {
     else if (id !== undefined) path += `/${encodeURIComponent(String(id))}`
     path += suffix
     if (body === 'query') {
+      // Arrays as repeated parameters (`label=a&label=b`), as OpenAPI's `explode` has them.
       const query = new URLSearchParams(
         Object.entries(rest)
           .filter(([, v]) => v !== undefined)
-          .map(([k, v]): [string, string] => [k, String(v)]),
+          .flatMap(([k, v]): [string, string][] => (Array.isArray(v) ? v : [v]).map((item) => [k, String(item)])),
       )
       if (query.size > 0) path += `?${query}`
     }
@@ -87,6 +91,9 @@ export function restDoor(baseUrl: string, token: string | undefined): Door {
     remove: (input) => send('DELETE', input, '', 'none'),
     complete: (input) => send('PATCH', input, '/complete'),
     changes: (input) => send('GET', input, '/changes', 'query'),
+    stats: (input) => send('GET', input, '/stats', 'query'),
+    completeMany: (input) => send('POST', input, '/complete-many'),
+    clearCompleted: (input) => send('DELETE', input, '/completed', 'none'),
   }
 }
 
@@ -121,6 +128,9 @@ export function trpcDoor(baseUrl: string, token: string | undefined): Door {
     remove: (input) => settle(t.delete!.mutate(input)),
     complete: (input) => settle(t.complete!.mutate(input)),
     changes: (input) => settle(t.changes!.query(input)),
+    stats: (input) => settle(t.stats!.query(input)),
+    completeMany: (input) => settle(t.completeMany!.mutate(input)),
+    clearCompleted: (input) => settle(t.clearCompleted!.mutate(input)),
   }
 }
 

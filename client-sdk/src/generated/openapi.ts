@@ -85,6 +85,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/{user_id}/tasks/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count tasks
+         * @description Counts for the badges of a UI: all, completed, overdue (in `tz`), and per label.
+         */
+        get: operations["tasks-stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{user_id}/tasks/complete-many": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete (or reopen) several tasks
+         * @description All or nothing: when one of the ids is not the caller’s task, nothing changes and the answer is 404. Answers the tasks, in the order of `ids`.
+         */
+        post: operations["tasks-completeMany"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/{user_id}/tasks/completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete every completed task
+         * @description Clears the completed tasks, as “Clear completed” does in Google Tasks, and names them.
+         */
+        delete: operations["tasks-clearCompleted"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/{user_id}/tasks/changes": {
         parameters: {
             query?: never;
@@ -227,8 +287,32 @@ export interface components {
              * @example 2026-01-03T10:30:00.000Z
              */
             updated_at: string;
+            /** @description The day the task is due, `YYYY-MM-DD`, or `null`. */
+            due: string | null;
+            /** @description 0 none, 1 low, 2 medium, 3 high. */
+            priority: number;
+            /** @description Its labels, as written. */
+            labels: string[];
+            /** @description Its key in the user’s own order (`sort=position`), or `null`. */
+            position: string | null;
             /** @description 1 on create, +1 on every change; a write that changes nothing keeps it. The REST `ETag` is this number, quoted. */
             version: number;
+        };
+        TaskStats: {
+            total: number;
+            completed: number;
+            /** @description Pending tasks due before today (in `tz`). */
+            overdue: number;
+            /** @description Per label (as first written, compared as labels are), the most used first. */
+            labels: {
+                label: string;
+                total: number;
+                completed: number;
+            }[];
+        };
+        ClearedTasks: {
+            /** @description The ids of the tasks deleted: every completed one. */
+            deleted: string[];
         };
         ChangesPage: {
             /** @description In the order they committed; several changes of one task may come as one. */
@@ -516,7 +600,14 @@ export interface operations {
         parameters: {
             query?: {
                 completed?: boolean;
-                sort?: "created_at" | "updated_at" | "title";
+                q?: string;
+                label?: string[];
+                priority?: number;
+                due_after?: string;
+                due_before?: string;
+                overdue?: boolean;
+                tz?: string;
+                sort?: "created_at" | "updated_at" | "title" | "due" | "priority" | "position" | "relevance";
                 order?: "asc" | "desc";
                 limit?: number;
                 cursor?: string;
@@ -571,6 +662,14 @@ export interface operations {
                     title: string;
                     /** @description Up to 1000 characters; tab, line feed and carriage return allowed, other control characters refused. `null` clears it. */
                     description?: string | null;
+                    /** @description The day the task is due (`YYYY-MM-DD`), or `null`. A day, not a time: "overdue" is judged in the caller’s time zone. */
+                    due?: string | null;
+                    /** @description 0 none (the default), 1 low, 2 medium, 3 high. */
+                    priority?: number;
+                    /** @description A set of up to 20 labels, kept as written; compared without accents, case or extra spaces (the same label twice is kept once). */
+                    labels?: string[];
+                    /** @description The task’s place in the user’s own order (`sort=position`): a key compared character by character (0-9 < A-Z < a-z). To move a task between two others, give it a key between theirs (the SDK’s `positionBetween`); no other task changes. `null`: after every placed task. */
+                    position?: string | null;
                 };
             };
         };
@@ -594,6 +693,107 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    "tasks-stats": {
+        parameters: {
+            query?: {
+                tz?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The id of the signed-in user (the token `sub`). Opaque string, not necessarily a uuid. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskStats"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    "tasks-completeMany": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the signed-in user (the token `sub`). Opaque string, not necessarily a uuid. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The tasks (1 to 500); every one must be the caller’s, or nothing changes (404 naming the others). */
+                    ids: string[];
+                    /** @description Completes them (the default), or reopens them with `false`. */
+                    completed?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    "tasks-clearCompleted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id of the signed-in user (the token `sub`). Opaque string, not necessarily a uuid. */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearedTasks"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -687,6 +887,14 @@ export interface operations {
                     description?: string | null;
                     /** @description Sets completion; `completed_at` follows. */
                     completed?: boolean;
+                    /** @description The day the task is due (`YYYY-MM-DD`), or `null`. A day, not a time: "overdue" is judged in the caller’s time zone. */
+                    due?: string | null;
+                    /** @description 0 none (the default), 1 low, 2 medium, 3 high. */
+                    priority?: number;
+                    /** @description A set of up to 20 labels, kept as written; compared without accents, case or extra spaces (the same label twice is kept once). */
+                    labels?: string[];
+                    /** @description The task’s place in the user’s own order (`sort=position`): a key compared character by character (0-9 < A-Z < a-z). To move a task between two others, give it a key between theirs (the SDK’s `positionBetween`); no other task changes. `null`: after every placed task. */
+                    position?: string | null;
                     /** @description Write only if the task is still at this version; otherwise nothing changes and the answer is 412 `PRECONDITION_FAILED` with `current`. REST: the `If-Match: "<version>"` header. */
                     if_version?: number;
                 };

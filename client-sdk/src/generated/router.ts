@@ -24,6 +24,10 @@ export type TodoErrorShape = {
       completed_at: string | null
       created_at: string
       updated_at: string
+      due: string | null
+      priority: number
+      labels: string[]
+      position: string | null
       version: number
     } | undefined
   }
@@ -98,6 +102,10 @@ export type TodoRouter = TRPCBuiltRouter<
           title: string
           id?: string | undefined
           description?: string | null | undefined
+          due?: string | null | undefined
+          priority?: number | undefined
+          labels?: string[] | undefined
+          position?: string | null | undefined
         }
         output: {
           id: string
@@ -108,6 +116,10 @@ export type TodoRouter = TRPCBuiltRouter<
           completed_at: string | null
           created_at: string
           updated_at: string
+          due: string | null
+          priority: number
+          labels: string[]
+          position: string | null
           version: number
         }
         meta: object
@@ -117,7 +129,14 @@ export type TodoRouter = TRPCBuiltRouter<
         input: {
           user_id: string
           completed?: boolean | undefined
-          sort?: "created_at" | "title" | "updated_at" | undefined
+          q?: string | undefined
+          label?: string[] | undefined
+          priority?: number | undefined
+          due_after?: string | undefined
+          due_before?: string | undefined
+          overdue?: boolean | undefined
+          tz?: string | undefined
+          sort?: "created_at" | "due" | "position" | "priority" | "relevance" | "title" | "updated_at" | undefined
           order?: "asc" | "desc" | undefined
           limit?: number | undefined
           cursor?: string | undefined
@@ -131,6 +150,10 @@ export type TodoRouter = TRPCBuiltRouter<
           completed_at: string | null
           created_at: string
           updated_at: string
+          due: string | null
+          priority: number
+          labels: string[]
+          position: string | null
           version: number
         }[]
         meta: object
@@ -140,7 +163,14 @@ export type TodoRouter = TRPCBuiltRouter<
         input: {
           user_id: string
           completed?: boolean | undefined
-          sort?: "created_at" | "title" | "updated_at" | undefined
+          q?: string | undefined
+          label?: string[] | undefined
+          priority?: number | undefined
+          due_after?: string | undefined
+          due_before?: string | undefined
+          overdue?: boolean | undefined
+          tz?: string | undefined
+          sort?: "created_at" | "due" | "position" | "priority" | "relevance" | "title" | "updated_at" | undefined
           order?: "asc" | "desc" | undefined
           limit?: number | undefined
           cursor?: string | undefined
@@ -155,9 +185,65 @@ export type TodoRouter = TRPCBuiltRouter<
             completed_at: string | null
             created_at: string
             updated_at: string
+            due: string | null
+            priority: number
+            labels: string[]
+            position: string | null
             version: number
           }[]
           next_cursor: string | null
+        }
+        meta: object
+        errorShape: TodoErrorShape
+      }>
+      stats: TRPCQueryProcedure<{
+        input: {
+          user_id: string
+          tz?: string | undefined
+        }
+        output: {
+          overdue: number
+          labels: {
+            total: number
+            completed: number
+            label: string
+          }[]
+          total: number
+          completed: number
+        }
+        meta: object
+        errorShape: TodoErrorShape
+      }>
+      completeMany: TRPCMutationProcedure<{
+        input: {
+          user_id: string
+          ids: string[]
+          completed?: boolean | undefined
+        }
+        output: {
+          id: string
+          user_id: string
+          title: string
+          description: string | null
+          completed: boolean
+          completed_at: string | null
+          created_at: string
+          updated_at: string
+          due: string | null
+          priority: number
+          labels: string[]
+          position: string | null
+          version: number
+        }[]
+        meta: object
+        errorShape: TodoErrorShape
+      }>
+      clearCompleted: TRPCMutationProcedure<{
+        input: {
+          user_id: string
+        }
+        output: {
+          deleted: string[]
         }
         meta: object
         errorShape: TodoErrorShape
@@ -181,6 +267,10 @@ export type TodoRouter = TRPCBuiltRouter<
               completed_at: string | null
               created_at: string
               updated_at: string
+              due: string | null
+              priority: number
+              labels: string[]
+              position: string | null
               version: number
             }
             at: string
@@ -215,6 +305,10 @@ export type TodoRouter = TRPCBuiltRouter<
               completed_at: string | null
               created_at: string
               updated_at: string
+              due: string | null
+              priority: number
+              labels: string[]
+              position: string | null
               version: number
             }
             at: string
@@ -242,6 +336,10 @@ export type TodoRouter = TRPCBuiltRouter<
           completed_at: string | null
           created_at: string
           updated_at: string
+          due: string | null
+          priority: number
+          labels: string[]
+          position: string | null
           version: number
         }
         meta: object
@@ -254,6 +352,10 @@ export type TodoRouter = TRPCBuiltRouter<
           title?: string | undefined
           description?: string | null | undefined
           completed?: boolean | undefined
+          due?: string | null | undefined
+          priority?: number | undefined
+          labels?: string[] | undefined
+          position?: string | null | undefined
           if_version?: number | undefined
         }
         output: {
@@ -265,6 +367,10 @@ export type TodoRouter = TRPCBuiltRouter<
           completed_at: string | null
           created_at: string
           updated_at: string
+          due: string | null
+          priority: number
+          labels: string[]
+          position: string | null
           version: number
         }
         meta: object
@@ -296,6 +402,10 @@ export type TodoRouter = TRPCBuiltRouter<
           completed_at: string | null
           created_at: string
           updated_at: string
+          due: string | null
+          priority: number
+          labels: string[]
+          position: string | null
           version: number
         }
         meta: object

@@ -29,6 +29,17 @@ export interface TasksTable {
   updated_at: Timestamp
   /** 1 on insert, +1 on every change: the `tasks_before_write` trigger. */
   version: Generated<number>
+  /** A calendar date (read as `YYYY-MM-DD` through `to_char`). */
+  due: ColumnType<string | null, string | null | undefined, string | null>
+  priority: Generated<number>
+  /** As written. */
+  labels: Generated<string[]>
+  /** `labelKey` of each label, for the `label` filter (GIN). */
+  label_keys: Generated<string[]>
+  /** A fractional-index key, compared in the "C" collation. */
+  position: string | null
+  /** Title and description as words (`tsvector`), kept by the `tasks_before_write` trigger. */
+  search: DatabaseSet<string>
 }
 
 /** The change feed: each task's last change, kept by the `tasks_record_change` trigger. */

@@ -18,6 +18,10 @@ interface ChangeRow {
   completed_at: string | null
   created_at: string | null
   updated_at: string | null
+  due: string | null
+  priority: number | null
+  labels: string[] | null
+  position: string | null
   version: number | null
 }
 
@@ -41,7 +45,8 @@ export async function listChangesForUser(
   const { rows } = await sql<ChangeRow>`
     select c.seq::text as seq, c.op, c.task_id as id, ${iso('c.at')} as at,
       t.user_id, t.title, t.description, t.completed, ${iso('t.completed_at')} as completed_at,
-      ${iso('t.created_at')} as created_at, ${iso('t.updated_at')} as updated_at, t.version
+      ${iso('t.created_at')} as created_at, ${iso('t.updated_at')} as updated_at,
+      to_char(t.due, 'YYYY-MM-DD') as due, t.priority, t.labels, t.position, t.version
     from task_changes c
     left join tasks t on t.id = c.task_id and t.user_id = c.user_id
     where c.user_id = ${userId} and c.seq > ${after}::bigint ${upsertsOnly ? sql`and c.op = 'upsert'` : sql``}
@@ -63,6 +68,10 @@ function toFeedChange(row: ChangeRow): FeedChange {
     completed_at: row.completed_at,
     created_at: row.created_at!,
     updated_at: row.updated_at!,
+    due: row.due,
+    priority: row.priority!,
+    labels: row.labels!,
+    position: row.position,
     version: row.version!,
   }
   return { seq, change: { op: 'upsert', id, task, at } }

@@ -14,6 +14,25 @@ export function encodeCursor(key: TaskKey, sort: TaskSort, order: SortOrder): st
   return Buffer.from(JSON.stringify([sort, order, key.value, key.id])).toString('base64url')
 }
 
+/** Whether a cursor's value can be a key of this sort (what `keyOf` makes of a task). */
+function isKeyOf(sort: TaskSort, value: unknown): boolean {
+  switch (sort) {
+    case 'title':
+      return TitleSchema.safeParse(value).success
+    case 'created_at':
+    case 'updated_at':
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value))
+    case 'due':
+      return typeof value === 'string' && /^(\d{4}-\d{2}-\d{2}|-?infinity)$/.test(value)
+    case 'position':
+      return typeof value === 'string' && /^([0-9A-Za-z]{1,64}|~|)$/.test(value)
+    case 'priority':
+      return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 3
+    case 'relevance':
+      return typeof value === 'number' && Number.isFinite(value)
+  }
+}
+
 /** The key a cursor points after, or `null` when it is not a cursor of this sort and order. */
 export function decodeCursor(cursor: string, sort: TaskSort, order: SortOrder): TaskKey | null {
   let parts: unknown
@@ -24,10 +43,8 @@ export function decodeCursor(cursor: string, sort: TaskSort, order: SortOrder): 
   }
   if (!Array.isArray(parts) || parts.length !== 4 || parts[0] !== sort || parts[1] !== order) return null
   const [, , value, id] = parts
-  if (typeof value !== 'string' || typeof id !== 'string' || !UUID.test(id)) return null
-  const valid = sort === 'title' ? TitleSchema.safeParse(value).success : !Number.isNaN(Date.parse(value))
-  if (!valid) return null
-  return { value, id }
+  if (typeof id !== 'string' || !UUID.test(id) || !isKeyOf(sort, value)) return null
+  return { value: value as string | number, id }
 }
 
 /** Which user a change cursor belongs to, without naming them: 8 bytes of a hash of the id. */

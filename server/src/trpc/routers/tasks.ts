@@ -1,29 +1,41 @@
 import {
   ChangesInputSchema,
   ChangesPageSchema,
+  ClearCompletedOutputSchema,
+  CompleteManyInputSchema,
   CompleteTaskInputSchema,
   CreateTaskInputSchema,
   changesQueryTypes,
   DeleteTaskInputSchema,
   EventsInputSchema,
   ListTasksInputSchema,
+  labelKey,
   listTasksQueryTypes,
+  type SortOrder,
+  StatsInputSchema,
   type Task,
   TaskPageSchema,
   TaskPathSchema,
   TaskSchema,
+  type TaskSort,
+  TaskStatsSchema,
   taskRoutes,
   UpdateTaskInputSchema,
+  UserIdSchema,
 } from '@todo/contracts'
 import { TRPCError } from '@trpc/server'
 import { z } from 'zod'
 import type { Identity } from '../../auth/identity.js'
 import { headOfFeedForUser, listChangesForUser } from '../../db/queries/task-changes.js'
 import {
+  completeTasksForUser,
+  countTasksForUser,
+  deleteCompletedTasksForUser,
   deleteTaskForUser,
   findTaskForUser,
   insertTask,
   listTasksForUser,
+  searchTerms,
   updateTaskForUser,
 } from '../../db/queries/tasks.js'
 import type { Context } from '../context.js'
@@ -59,18 +71,47 @@ async function refused(ctx: UserContext, id: string, ifVersion: number | undefin
 
 const listProcedure = userScopedProcedure.use(restQuery(listTasksQueryTypes)).input(ListTasksInputSchema)
 
+/** The default order of each sort: newest, highest, best first; titles, dates and places in order. */
+const DEFAULT_ORDER: Record<TaskSort, SortOrder> = {
+  created_at: 'desc',
+  updated_at: 'desc',
+  title: 'asc',
+  due: 'asc',
+  priority: 'desc',
+  position: 'asc',
+  relevance: 'desc',
+}
+
+/** Today, as a calendar date in `timeZone`: what "overdue" is judged against. */
+function today(timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    new Date(),
+  )
+}
+
 async function listPage(ctx: UserContext, input: z.output<typeof ListTasksInputSchema>) {
-  const order = input.order ?? (input.sort === 'title' ? 'asc' : 'desc')
-  const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor, input.sort, order)
+  const terms = input.q === undefined ? undefined : searchTerms(input.q)
+  const sort = input.sort ?? (terms?.length ? 'relevance' : 'created_at')
+  if (sort === 'relevance' && !terms?.length) throw inputError(['sort'], 'Sorting by relevance needs words in q')
+  const order = input.order ?? DEFAULT_ORDER[sort]
+  const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor, sort, order)
   if (after === null) throw inputError(['cursor'], 'Not a cursor of this sort and order')
+  // Words that are all punctuation find nothing, rather than everything.
+  if (terms !== undefined && terms.length === 0) return { items: [], next_cursor: null }
   const page = await listTasksForUser(ctx.db, ctx.user.id, {
     completed: input.completed,
-    sort: input.sort,
+    terms,
+    labels: input.label?.map(labelKey),
+    priority: input.priority,
+    dueAfter: input.due_after,
+    dueBefore: input.due_before,
+    overdue: input.overdue === undefined ? undefined : { today: today(input.tz ?? 'UTC'), overdue: input.overdue },
+    sort,
     order,
     limit: input.limit,
     after,
   })
-  return { items: page.tasks, next_cursor: page.next ? encodeCursor(page.next, input.sort, order) : null }
+  return { items: page.tasks, next_cursor: page.next ? encodeCursor(page.next, sort, order) : null }
 }
 
 const later = (a: string, b: string) => (BigInt(a) >= BigInt(b) ? a : b)
@@ -104,7 +145,33 @@ export const tasksRouter = router({
   /** tRPC only: the same list with its cursor, for infinite queries. */
   page: listProcedure.output(TaskPageSchema).query(({ ctx, input }) => listPage(ctx, input)),
 
-  // Before `get`: trpc-to-openapi matches `/{user_id}/tasks/{id}` in the order of definition.
+  // Before `get`, `update` and `delete`: trpc-to-openapi matches `/{user_id}/tasks/{id}` in
+  // the order of definition.
+  stats: userScopedProcedure
+    .meta(taskRoutes.stats)
+    .input(StatsInputSchema)
+    .output(TaskStatsSchema)
+    .query(({ ctx, input }) => countTasksForUser(ctx.db, ctx.user.id, today(input.tz ?? 'UTC'))),
+
+  completeMany: userScopedProcedure
+    .meta(taskRoutes.completeMany)
+    .input(CompleteManyInputSchema)
+    .output(z.array(TaskSchema))
+    .mutation(async ({ ctx, input }) => {
+      const ids = [...new Set(input.ids)]
+      const result = await completeTasksForUser(ctx.db, ctx.user.id, ids, input.completed)
+      if ('missing' in result) {
+        throw new TRPCError({ code: 'NOT_FOUND', message: `No such task: ${result.missing.join(', ')}` })
+      }
+      return result.tasks
+    }),
+
+  clearCompleted: userScopedProcedure
+    .meta(taskRoutes.clearCompleted)
+    .input(z.object({ user_id: UserIdSchema }))
+    .output(ClearCompletedOutputSchema)
+    .mutation(async ({ ctx }) => ({ deleted: await deleteCompletedTasksForUser(ctx.db, ctx.user.id) })),
+
   changes: userScopedProcedure
     .meta(taskRoutes.changes)
     .use(restQuery(changesQueryTypes))
