@@ -9,6 +9,7 @@ import * as taskVersions from './versions/2026_12_02_000006_task_versions.js'
 import * as taskChanges from './versions/2026_12_02_000007_task_changes.js'
 import * as backfillTaskChanges from './versions/2026_12_02_000008_backfill_task_changes.js'
 import * as taskPlanning from './versions/2026_12_02_000009_task_planning.js'
+import * as doorbellSwitch from './versions/2026_12_02_000010_task_changes_doorbell_switch.js'
 
 /**
  * Every migration, by name, in order. Listed statically: a folder scan cannot import
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_000007_task_changes': taskChanges,
   '2026_12_02_000008_backfill_task_changes': backfillTaskChanges,
   '2026_12_02_000009_task_planning': taskPlanning,
+  '2026_12_02_000010_task_changes_doorbell_switch': doorbellSwitch,
 }
 
 function migrator(db: Kysely<any>): Migrator {

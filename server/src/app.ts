@@ -56,7 +56,11 @@ export async function createServices(config: Config, database: Database, app: Fa
   if (auth.jwks) issuers.push(jwksIssuer(auth.jwks))
   if (auth.jwtSecret) issuers.push(sharedSecretIssuer(auth.jwtSecret))
   if (issuers.length === 0) log.warn('No token issuer is trusted: every task call will answer 401')
-  const events = createEventHub(database, { maxStreamsPerUser: config.eventsMaxStreamsPerUser, log })
+  const events = createEventHub(database, {
+    enabled: config.events,
+    maxStreamsPerUser: config.eventsMaxStreamsPerUser,
+    log,
+  })
   app.addHook('onClose', () => events.close())
 
   return {
@@ -106,6 +110,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     opts.database ??
     (await openDatabase(config.database, {
       onIdleError: (error) => app.log.warn({ err: error }, 'idle database connection failed'),
+      doorbell: config.events,
       onPreparedStatementsRefused: (error) =>
         app.log.error(
           { err: error },

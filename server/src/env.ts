@@ -145,6 +145,7 @@ const EnvSchema = z
     DATABASE_PREPARED_STATEMENTS: flag('true'),
     MIGRATE_ON_START: flag('false'),
     SYNC_RETENTION: duration(HOUR, DAYS_365).default(30 * 86_400),
+    EVENTS: flag('true'),
     EVENTS_MAX_STREAMS_PER_USER: integer(1, 10_000).default(20),
     METRICS: flag('false'),
     METRICS_PORT: integer(1, 65535).optional(),
@@ -216,6 +217,8 @@ export interface Config {
   syncRetentionSeconds: number
   /** Prometheus metrics: off, on the API's port (`/metrics`), or on a port of their own. */
   metrics: { port: number | undefined } | undefined
+  /** Live events: streams, and the doorbell every write rings (off: neither; the feed stays). */
+  events: boolean
   /** Open event streams a user may have on one instance; 429 beyond. */
   eventsMaxStreamsPerUser: number
   /** Shared state (rate limits) across instances; in memory when absent. */
@@ -261,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : e.DATABASE_URL,
     migrateOnStart: e.MIGRATE_ON_START,
     syncRetentionSeconds: e.SYNC_RETENTION,
+    events: e.EVENTS,
     eventsMaxStreamsPerUser: e.EVENTS_MAX_STREAMS_PER_USER,
     metrics: e.METRICS ? { port: e.METRICS_PORT } : undefined,
     redisUrl: e.REDIS_URL,

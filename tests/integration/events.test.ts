@@ -2,6 +2,7 @@
 // `GET /api/{user_id}/tasks/events` at the REST door, on the suite's database; across two
 // instances and through a lost listening connection on PostgreSQL.
 import type { Change } from '@todo/contracts'
+import { openDatabase } from '@todo/server'
 import { createTodoClient, toTodoApiError } from '@todo-api/client-sdk'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { newUser, newUserId, tokenFor } from '../setup/auth.js'
@@ -228,6 +229,19 @@ describe('tasks.events through the SDK’s tRPC client', () => {
   })
 })
 
+describe('EVENTS=false', () => {
+  const server = useServer({ EVENTS: 'false' })
+
+  it('opens no stream (404) and keeps the change feed', async () => {
+    const user = await newUser()
+    const stream = await openEventStream(eventsUrl(server.url, user.id), { token: user.token })
+    expect(stream).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } })
+    const rest = restClient(server.url, user.id, user.token)
+    await rest.create({ title: 'still in the feed' })
+    expect((await rest.call('GET', '/changes')).body.changes).toHaveLength(1)
+  })
+})
+
 if (!postgresServerUrl) console.info('skipped: live events across instances need PostgreSQL (TEST_DATABASE_URL)')
 
 describe.skipIf(!postgresServerUrl)('live events across instances, on PostgreSQL', () => {
@@ -254,6 +268,26 @@ describe.skipIf(!postgresServerUrl)('live events across instances, on PostgreSQL
       expect(Date.now() - started).toBeLessThan(2000)
     } finally {
       stream.close()
+    }
+  })
+
+  it('hears nothing of the writes of an instance with EVENTS=false until a doorbell rings: the feed has them', async () => {
+    // A database of its own, opened as an EVENTS=false server opens it.
+    const database = await openDatabase({ kind: 'postgres', url: inject('databaseUrl')! }, { doorbell: false })
+    const quiet = await startServer({ EVENTS: 'false' }, { database })
+    const user = await newUser()
+    const stream = await openEventStream(eventsUrl(b.url, user.id), { token: user.token })
+    try {
+      await opened(stream)
+      await restClient(quiet.url, user.id, user.token).create({ title: 'silent' })
+      expect(await stream.next(500)).toBeUndefined()
+      await restClient(a.url, user.id, user.token).create({ title: 'ringing' })
+      const events = await take(stream, 2)
+      expect(events.map((event) => changeOf(event).task?.title)).toEqual(['silent', 'ringing'])
+    } finally {
+      stream.close()
+      await quiet.app.close()
+      await database.close()
     }
   })
 

@@ -33,12 +33,22 @@ export interface StreamTicket {
 }
 
 export interface EventHubOptions {
+  /** `EVENTS=false`: no stream opens (404) and no listening connection is made. */
+  enabled: boolean
   maxStreamsPerUser: number
   log: FastifyBaseLogger
   /** A stream whose client has not taken this many bytes is closed (default 1 MB). */
   maxBufferedBytes?: number
   /** A stream rung but busy (its client not reading) this long is closed (default 30 s). */
   stallMs?: number
+}
+
+/** Live events are turned off on this server (`EVENTS=false`). */
+export class EventsOffError extends Error {
+  override name = 'EventsOffError'
+  constructor() {
+    super('Live events are turned off on this server (EVENTS=false); use the change feed')
+  }
 }
 
 /** Too many open streams for one user on this instance. */
@@ -71,7 +81,7 @@ interface Stream {
  * position share one read.
  */
 export function createEventHub(database: Database, opts: EventHubOptions) {
-  const { maxStreamsPerUser, log, maxBufferedBytes = 1024 * 1024, stallMs = 30_000 } = opts
+  const { enabled, maxStreamsPerUser, log, maxBufferedBytes = 1024 * 1024, stallMs = 30_000 } = opts
   const streams = new Map<string, Set<Stream>>()
   const reads = new Map<string, Promise<unknown>>()
   let total = 0
@@ -145,6 +155,7 @@ export function createEventHub(database: Database, opts: EventHubOptions) {
      * Throws `TooManyStreamsError` past the per-user bound.
      */
     open(userId: string, connection: StreamConnection, expiresAt: number | undefined): StreamTicket {
+      if (!enabled) throw new EventsOffError()
       if (draining) {
         return {
           wait: async () => 'draining',

@@ -1,6 +1,6 @@
 import { TRPCError, tracked } from '@trpc/server'
 import { headOfFeedForUser, listChangesForUser } from '../../db/queries/task-changes.js'
-import { TooManyStreamsError } from '../../events/hub.js'
+import { EventsOffError, TooManyStreamsError } from '../../events/hub.js'
 import type { UserContext } from './tasks.js'
 import { encodeChangeCursor } from './tasks-cursor.js'
 
@@ -22,6 +22,7 @@ export function changeEvents(ctx: UserContext, start: string | undefined, signal
   try {
     ticket = ctx.events.open(ctx.user.id, ctx.connection, ctx.user.expiresAt)
   } catch (error) {
+    if (error instanceof EventsOffError) throw new TRPCError({ code: 'NOT_FOUND', message: error.message })
     if (!(error instanceof TooManyStreamsError)) throw error
     throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error })
   }
