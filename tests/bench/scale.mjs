@@ -92,7 +92,13 @@ try {
   const milk = `to_tsquery('simple', '''milk'':*')`
   const plans = [
     ['list', query('order by tasks.created_at desc, tasks.id desc')],
-    ['q=milk', query(`and tasks.search @@ ${milk} order by ts_rank(tasks.search, ${milk})::float8 desc, tasks.id desc`).replace('select ', `select ts_rank(tasks.search, ${milk})::float8 as rank, `)],
+    [
+      'q=milk',
+      query(`and tasks.search @@ ${milk} order by ts_rank(tasks.search, ${milk})::float8 desc, tasks.id desc`).replace(
+        'select ',
+        `select ts_rank(tasks.search, ${milk})::float8 as rank, `,
+      ),
+    ],
     ['label=work', query(`and tasks.label_keys @> '{work}'::text[] order by tasks.created_at desc, tasks.id desc`)],
     ['sort=due', query(`order by coalesce(tasks.due, 'infinity'::date) asc, tasks.id asc`)],
   ]
