@@ -16,11 +16,20 @@ export const create = (u, input) => m('tasks.create', { user_id: u.id, ...input 
 export const update = (u, taskId, input) => m('tasks.update', { user_id: u.id, id: taskId, ...input })
 export const toggle = (u, taskId) => m('tasks.complete', { user_id: u.id, id: taskId })
 export const remove = (u, taskId) => m('tasks.delete', { user_id: u.id, id: taskId })
+export const changes = (u, since) => q('tasks.changes', { user_id: u.id, ...(since && { since }) })
 
 export function parseCreated(status, bodyText) {
   if (status < 200 || status > 299) return null
   try {
     return JSON.parse(bodyText).result.data.id ?? null
+  } catch {
+    return null
+  }
+}
+export function parseCursor(status, bodyText) {
+  if (status !== 200) return null
+  try {
+    return JSON.parse(bodyText).result.data.cursor ?? null
   } catch {
     return null
   }

@@ -8,6 +8,11 @@
 //      DATABASES (pg,pglite)  DOORS (rest,trpc)  SCENARIOS (list,get,create,toggle,mixed)
 //      DURATION (s, 10)  WARMUP (s, 2)  CONNECTIONS (32)  USERS (100)  TASKS (50 per user)
 //      BENCH_PIN=0  do not pin the server to the last CPU with taskset
+//      VARIANTS  servers to compare in one run, `;`-separated `name:KEY=VALUE,KEY=VALUE` (e.g.
+//                `base:;metrics:METRICS=true` or `doorbell:;quiet:EVENTS=false`); each is started
+//                in turn on the same database and runs every door and scenario
+//      Scenario `changes` (not in the default set): half the requests write (create, toggle),
+//      half poll the change feed of a user with that user's last cursor.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -40,6 +45,21 @@ const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32)
 const USERS = Number(process.env.USERS ?? 100)
 const TASKS = Number(process.env.TASKS ?? 50)
 const ROUTES = { rest: restRoutes, trpc: trpcRoutes }
+const VARIANTS = (process.env.VARIANTS ?? 'default:')
+  .split(';')
+  .filter(Boolean)
+  .map((variant) => {
+    const [name, settings = ''] = variant.split(':')
+    return {
+      name,
+      env: Object.fromEntries(
+        settings
+          .split(',')
+          .filter(Boolean)
+          .map((pair) => pair.split('=')),
+      ),
+    }
+  })
 
 requireBuild()
 
@@ -98,7 +118,7 @@ async function seed(base) {
   return users
 }
 
-function generators(R, users, rand, created) {
+function generators(R, users, rand, created, cursors) {
   const pick = (a) => a[Math.floor(rand() * a.length)]
   let seq = 0
   const newTask = () => ({ title: `Bench task ${++seq}`, description: 'created by the bench' })
@@ -115,6 +135,13 @@ function generators(R, users, rand, created) {
     create: () => create(pick(users)),
     toggle: () => {
       const u = pick(users)
+      return [u, R.toggle(u, pick(u.tasks))]
+    },
+    // A client polling the change feed with its last cursor while others write.
+    changes: () => {
+      const u = pick(users)
+      if (rand() < 0.5) return [u, R.changes(u, cursors.get(u)), 'changes']
+      if (rand() < 0.5) return create(u)
       return [u, R.toggle(u, pick(u.tasks))]
     },
     // The shared harness's mix: 35 list, 35 get, 10 create, 10 delete, 5 toggle, 5 update.
@@ -135,7 +162,7 @@ function generators(R, users, rand, created) {
   }
 }
 
-function fire(base, R, gen, seconds, created, latencies) {
+function fire(base, R, gen, seconds, created, cursors, latencies) {
   return new Promise((resolve, reject) => {
     const inst = autocannon(
       {
@@ -160,6 +187,10 @@ function fire(base, R, gen, seconds, created, latencies) {
               return req
             },
             onResponse: (status, body, context) => {
+              if (context.kind === 'changes') {
+                const cursor = R.parseCursor(status, body)
+                if (cursor) cursors.set(context.user, cursor)
+              }
               if (context.kind !== 'create') return
               const id = R.parseCreated(status, body)
               if (!id) return
@@ -185,12 +216,13 @@ const percentile = (sorted, p) =>
 async function scenario(server, door, name, users) {
   const R = ROUTES[door]
   const created = new Map()
-  const gen = generators(R, users, prng(42), created)[name]
-  if (WARMUP > 0) await fire(server.url, R, gen, WARMUP, created, null)
+  const cursors = new Map()
+  const gen = generators(R, users, prng(42), created, cursors)[name]
+  if (WARMUP > 0) await fire(server.url, R, gen, WARMUP, created, cursors, null)
   const latencies = []
   const cpu0 = cpuSeconds(server.pid)
   const peak = watchPeakRss(server.pid)
-  const result = await fire(server.url, R, gen, DURATION, created, latencies)
+  const result = await fire(server.url, R, gen, DURATION, created, cursors, latencies)
   const peakRss = peak()
   const cpu1 = cpuSeconds(server.pid)
   // Put the users' lists back to their seeded size for the next scenario.
@@ -224,38 +256,53 @@ for (const database of DATABASES) {
     notes.push(`${database}: skipped`)
     continue
   }
-  let server
+  let users
   try {
-    server = await startServer({
-      DATABASE_URL: prepared.url,
-      AUTH_JWT_SECRET: SECRET,
-      // The limiter stays on (its cost is measured) but never refuses the load.
-      RATE_LIMIT_PER_MINUTE: '100000000',
-    })
-    console.error(
-      `bench: ${database} server healthy after ${Math.round(server.startMs)} ms; seeding ${USERS} x ${TASKS}`,
-    )
-    const users = await seed(server.url)
-    for (const door of DOORS) {
-      for (const name of SCENARIOS) {
-        console.error(`bench: ${database} ${door} ${name}: warm-up ${WARMUP} s, measure ${DURATION} s @ ${CONNECTIONS}`)
-        const r = await scenario(server, door, name, users)
-        rows.push([
-          database,
-          door,
-          name,
-          fmt(r.rps, 0),
-          fmt(r.p50, 1),
-          fmt(r.p99, 1),
-          String(r.errors),
-          String(r.non2xx),
-          fmt(r.srvMs, 3),
-          fmt(r.peakRss, 0),
-        ])
+    // Every variant in turn, the order reversed every other round (ROUNDS, default 1).
+    const rounds = Number(process.env.ROUNDS ?? 1)
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 ? [...VARIANTS].reverse() : VARIANTS
+      for (const variant of order) {
+        const server = await startServer({
+          DATABASE_URL: prepared.url,
+          AUTH_JWT_SECRET: SECRET,
+          // The limiter stays on (its cost is measured) but never refuses the load.
+          RATE_LIMIT_PER_MINUTE: '100000000',
+          ...variant.env,
+        })
+        try {
+          console.error(`bench: ${database} ${variant.name} server healthy after ${Math.round(server.startMs)} ms`)
+          if (!users) {
+            console.error(`bench: seeding ${USERS} x ${TASKS}`)
+            users = await seed(server.url)
+          }
+          for (const door of DOORS) {
+            for (const name of SCENARIOS) {
+              console.error(
+                `bench: ${database} ${variant.name} ${door} ${name}: warm-up ${WARMUP} s, measure ${DURATION} s @ ${CONNECTIONS}`,
+              )
+              const r = await scenario(server, door, name, users)
+              rows.push([
+                database,
+                variant.name,
+                door,
+                name,
+                fmt(r.rps, 0),
+                fmt(r.p50, 1),
+                fmt(r.p99, 1),
+                String(r.errors),
+                String(r.non2xx),
+                fmt(r.srvMs, 3),
+                fmt(r.peakRss, 0),
+              ])
+            }
+          }
+        } finally {
+          await server.stop()
+        }
       }
     }
   } finally {
-    await server?.stop()
     await prepared.cleanup()
   }
 }
@@ -265,7 +312,19 @@ console.log(
     `${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per scenario, ${USERS} users x ${TASKS} tasks`,
 )
 printTable(
-  ['database', 'door', 'scenario', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'srv CPU ms/req', 'peak RSS MB'],
+  [
+    'database',
+    'variant',
+    'door',
+    'scenario',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'non-2xx',
+    'srv CPU ms/req',
+    'peak RSS MB',
+  ],
   rows,
 )
 for (const note of notes) console.log(note)
