@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify'
 import fp from 'fastify-plugin'
+import type { RequestLogFields } from '../trpc/context.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,14 +13,6 @@ declare module 'fastify' {
     /** What the request's log line says beyond HTTP: filled in by the tRPC middleware. */
     logFields: RequestLogFields
   }
-}
-
-/** The procedure(s) a request called (a batch names several), the verified caller, the error code. */
-export interface RequestLogFields {
-  procedure?: string
-  user?: string
-  /** The contract's code of the error answered (`NOT_FOUND`, …), when the call failed. */
-  error?: string
 }
 
 /** One request as it completed: what its log line says, for whoever counts requests (metrics). */

@@ -2,11 +2,10 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { BuiltinIssuer } from '../auth/builtin-issuer.js'
 import type { Identity } from '../auth/identity.js'
-import type { LoginGuard } from '../auth/login-guard.js'
 import type { UserProvisioner } from '../auth/provision.js'
 import type { DB } from '../db/schema.js'
 import type { EventHub, StreamConnection } from '../events/hub.js'
-import type { RequestLogFields } from '../plugins/request-log.js'
+import type { LoginGuard } from './login-guard.js'
 import type { Limiter } from './rate-limit.js'
 
 /** What every request shares: built once per app. */
@@ -25,6 +24,14 @@ export interface Services {
   syncRetentionSeconds: number
   /** The open event streams of this process and their doorbell. */
   events: EventHub
+}
+
+/** What a request's log line says beyond HTTP, filled in by the middleware: the procedure(s) it called (a batch names several), the verified caller, the error code. */
+export interface RequestLogFields {
+  procedure?: string
+  user?: string
+  /** The contract's code of the error answered (`NOT_FOUND`, …), when the call failed. */
+  error?: string
 }
 
 /** Which door a call came through. */

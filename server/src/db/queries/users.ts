@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely'
-import type { Identity } from '../../auth/identity.js'
 import type { DB } from '../schema.js'
 
 /**
  * Makes sure the user exists (first sight provisions it), keeping email and name current
  * when the token carries them. One statement: concurrent first requests cannot race.
  */
-export async function upsertUser(db: Kysely<DB>, identity: Identity): Promise<void> {
+export async function upsertUser(
+  db: Kysely<DB>,
+  identity: { id: string; email?: string | undefined; name?: string | undefined },
+): Promise<void> {
   const email = identity.email ?? null
   const name = identity.name ?? null
   await db

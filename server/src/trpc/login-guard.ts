@@ -1,6 +1,6 @@
 import { setTimeout } from 'node:timers/promises'
 import { TRPCError } from '@trpc/server'
-import { type CreateLimiter, RateLimitError } from '../trpc/rate-limit.js'
+import { type CreateLimiter, RateLimitError } from './rate-limit.js'
 
 const MINUTE = 60_000
 
