@@ -17,7 +17,31 @@ mkdir -p "$app/vendor"
 mv "$out"/*.tgz "$app/vendor/todo-api-client-sdk.tgz"
 echo "packed the SDK into vendor/todo-api-client-sdk.tgz"
 
+# The lock records the SDK's own dependencies too: when the SDK gains or changes one, the entry is
+# stale and `npm ci` would build an app without it. Outside CI the entry is refreshed here
+# (commit the new package-lock.json); in CI a stale entry is an error.
 if [ -f "$app/package-lock.json" ]; then
+  if ! node -e '
+    const fs = require("node:fs")
+    const [lockFile, sdkFile] = process.argv.slice(1)
+    const entry = JSON.parse(fs.readFileSync(lockFile, "utf8")).packages["node_modules/@todo-api/client-sdk"]
+    const wanted = JSON.parse(fs.readFileSync(sdkFile, "utf8")).dependencies ?? {}
+    process.exit(entry && JSON.stringify(entry.dependencies ?? {}) === JSON.stringify(wanted) ? 0 : 1)
+  ' "$app/package-lock.json" "$app/../../client-sdk/package.json"; then
+    if [ "${CI:-}" = true ]; then
+      echo "examples/nextjs/package-lock.json does not list the SDK's dependencies: run sh examples/nextjs/scripts/pack-sdk.sh and commit the lock" >&2
+      exit 1
+    fi
+    node -e '
+      const fs = require("node:fs")
+      const file = process.argv[1]
+      const lock = JSON.parse(fs.readFileSync(file, "utf8"))
+      delete lock.packages["node_modules/@todo-api/client-sdk"]
+      fs.writeFileSync(file, JSON.stringify(lock, null, 2) + "\n")
+    ' "$app/package-lock.json"
+    (cd "$app" && npm install --package-lock-only --no-audit --no-fund --loglevel=error)
+    echo "refreshed the SDK's entry in package-lock.json"
+  fi
   node -e '
     const fs = require("node:fs")
     const file = process.argv[1]
