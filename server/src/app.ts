@@ -135,8 +135,19 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(cors, {
     origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'trpc-accept', 'x-trpc-source'],
-    exposedHeaders: ['link', 'retry-after', 'www-authenticate'],
+    // What a browser app may send and read across origins: the bearer token, conditional
+    // requests (If-Match, If-None-Match, ETag), event streams resumed by id, request ids.
+    allowedHeaders: [
+      'authorization',
+      'content-type',
+      'if-match',
+      'if-none-match',
+      'last-event-id',
+      'trpc-accept',
+      'x-request-id',
+      'x-trpc-source',
+    ],
+    exposedHeaders: ['etag', 'idempotent-replayed', 'link', 'retry-after', 'www-authenticate', 'x-request-id'],
     maxAge: 600,
   })
   await app.register(dbPlugin, { database, close: !opts.database })
