@@ -151,6 +151,14 @@ export const ListTasksInputSchema = z.object({
 export type ListTasksInput = z.input<typeof ListTasksInputSchema>
 
 /**
+ * The input of `tasks.page` (tRPC only, for infinite queries): the list's, where the first page's
+ * cursor may be `null`, as TanStack Query's infinite queries send it (`initialPageParam`).
+ */
+export const TaskPageInputSchema = ListTasksInputSchema.extend({
+  cursor: ListTasksInputSchema.shape.cursor.unwrap().nullish(),
+})
+
+/**
  * The typed query parameters of `GET /{user_id}/tasks`: URL values are strings, so the REST
  * door reads these before validation (the tRPC door receives JSON types and reads nothing).
  */

@@ -65,6 +65,8 @@ describe('SDK tRPC client (createTodoClient) against a live server', () => {
     expect(first.next_cursor).toEqual(expect.any(String))
     const second = await client.tasks.page.query({ user_id, limit: 1, cursor: first.next_cursor! })
     expect(second).toEqual({ items: [expect.objectContaining({ title: 'Write the report' })], next_cursor: null })
+    // An infinite query (TanStack Query) refetches its first page with `cursor: null`.
+    expect(await client.tasks.page.query({ user_id, limit: 1, cursor: null })).toEqual(first)
 
     const updated = await client.tasks.update.mutate({ user_id, id, title: 'Write it', description: null })
     expect(updated).toMatchObject({ title: 'Write it', description: null })

@@ -173,7 +173,7 @@ export type TodoRouter = TRPCBuiltRouter<
           sort?: "created_at" | "due" | "position" | "priority" | "relevance" | "title" | "updated_at" | undefined
           order?: "asc" | "desc" | undefined
           limit?: number | undefined
-          cursor?: string | undefined
+          cursor?: string | null | undefined
         }
         output: {
           items: {

@@ -14,6 +14,7 @@ import {
   type SortOrder,
   StatsInputSchema,
   type Task,
+  TaskPageInputSchema,
   TaskPageSchema,
   TaskPathSchema,
   TaskSchema,
@@ -143,7 +144,10 @@ export const tasksRouter = router({
     }),
 
   /** tRPC only: the same list with its cursor, for infinite queries. */
-  page: listProcedure.output(TaskPageSchema).query(({ ctx, input }) => listPage(ctx, input)),
+  page: userScopedProcedure
+    .input(TaskPageInputSchema)
+    .output(TaskPageSchema)
+    .query(({ ctx, input }) => listPage(ctx, { ...input, cursor: input.cursor ?? undefined })),
 
   // Before `get`, `update` and `delete`: trpc-to-openapi matches `/{user_id}/tasks/{id}` in
   // the order of definition.
