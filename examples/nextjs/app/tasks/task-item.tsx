@@ -3,7 +3,6 @@
 import type { Task } from '@todo-api/client-sdk'
 import { type FormEvent, useId, useState } from 'react'
 import { fieldErrors } from '@/lib/field-errors'
-import { isPending } from '@/lib/tasks'
 
 interface Fields {
   title: string
@@ -13,12 +12,15 @@ interface Fields {
 /** One task: a checkbox to toggle it, and edit and delete; an edit form in place while editing. */
 export function TaskItem({
   task,
+  pending,
   onToggle,
   onDelete,
   onSave,
   saveError,
 }: {
   task: Task
+  /** Being created: shown, not yet editable. */
+  pending: boolean
   onToggle: () => void
   onDelete: () => void
   onSave: (fields: Fields, options: { onSuccess: () => void }) => void
@@ -26,7 +28,6 @@ export function TaskItem({
 }) {
   const [editing, setEditing] = useState(false)
   const id = useId()
-  const pending = isPending(task)
 
   if (editing) {
     return (

@@ -8,18 +8,21 @@ import { useTaskList } from './use-task-list'
 
 /**
  * The user's tasks: infinite paging, create, edit, toggle and delete, each shown at once and
- * undone if the API refuses it. The data and the mutations live in `useTaskList`, so that a
- * live feed (a `tasks.events` subscription) can be added there without touching this view.
+ * undone if the API refuses it, and every change made elsewhere shown as it happens. The data,
+ * the live events and the mutations live in `useTaskList`.
  */
 export function TaskList({ userId, firstPage }: { userId: string; firstPage: TaskPage }) {
-  const { list, tasks, create, update, complete, remove } = useTaskList(userId, firstPage)
+  const { list, tasks, live, creating, create, update, complete, remove } = useTaskList(userId, firstPage)
   // A failed toggle or delete is rolled back in the list; say why above it.
   const failure = fieldErrors(complete.error ?? remove.error, []).form
 
   return (
     <section aria-label="Your tasks">
+      <p className="live" data-testid="live" data-live={live}>
+        {live ? 'Live: changes from your other tabs and devices appear here.' : 'Connecting…'}
+      </p>
       <NewTaskForm
-        onCreate={(task, options) => create.mutate({ user_id: userId, ...task }, options)}
+        onCreate={(task, options) => create.mutate({ user_id: userId, id: crypto.randomUUID(), ...task }, options)}
         error={create.error}
         pending={create.isPending}
       />
@@ -36,6 +39,7 @@ export function TaskList({ userId, firstPage }: { userId: string; firstPage: Tas
             <TaskItem
               key={task.id}
               task={task}
+              pending={creating.has(task.id)}
               onToggle={() => complete.mutate({ user_id: userId, id: task.id, completed: !task.completed })}
               onDelete={() => remove.mutate({ user_id: userId, id: task.id })}
               onSave={(fields, options) => update.mutate({ user_id: userId, id: task.id, ...fields }, options)}

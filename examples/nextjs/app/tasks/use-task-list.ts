@@ -1,12 +1,13 @@
 'use client'
 
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query'
+import { useInfiniteQuery, useMutation, useMutationState, useQueryClient } from '@tanstack/react-query'
 import type { Task, TaskPage } from '@todo-api/client-sdk'
+import { useSubscription } from '@trpc/tanstack-react-query'
 import { useState } from 'react'
 import {
   addTask,
+  applyChange,
   firstPages,
-  pendingTaskId,
   removeTask,
   replaceTask,
   TASK_PAGE_SIZE,
@@ -16,8 +17,9 @@ import {
 import { useTRPC } from './todo-providers'
 
 /**
- * The user's task list (infinite, `tasks.page`) and the mutations that change it, each applied
- * to the cache at once and rolled back if the API refuses it.
+ * The user's task list (infinite, `tasks.page`), kept live by the `tasks.events` subscription
+ * (what other tabs and devices change appears here at once), and the mutations that change it,
+ * each applied to the cache at once and rolled back if the API refuses it.
  */
 export function useTaskList(userId: string, firstPage: TaskPage) {
   const trpc = useTRPC()
@@ -36,6 +38,31 @@ export function useTaskList(userId: string, firstPage: TaskPage) {
   )
 
   /**
+   * Live events: every change of this user's tasks, from any tab, device or door, applied to the
+   * cache as it arrives. The stream starts at "now", so the list is read again once it is open
+   * (what changed between the server's render and the stream is in that read); after a dropped
+   * connection tRPC's link resumes after the last event it received, so nothing is missed and
+   * nothing needs reading again. Each tab has a stream of its own (at most 20 per user on one
+   * API instance).
+   */
+  const events = useSubscription(
+    trpc.tasks.events.subscriptionOptions(
+      { user_id: userId },
+      {
+        onStarted: () => void queryClient.invalidateQueries({ queryKey }),
+        onData: ({ data: change }) =>
+          queryClient.setQueryData<TaskPages>(queryKey, (pages) => pages && applyChange(pages, change)),
+      },
+    ),
+  )
+
+  /** Ids of the tasks being created: shown, but not editable until the API has them. */
+  const creating = useMutationState({
+    filters: { mutationKey: trpc.tasks.create.mutationKey(), status: 'pending' },
+    select: (mutation) => (mutation.state.variables as { id?: string } | undefined)?.id,
+  })
+
+  /**
    * The optimistic part of a mutation: `change` is applied to the cache before the call, the
    * cache is put back if the call fails, the API's answer takes the place of the guess when it
    * succeeds, and the list is refetched once no other change is on its way (a refetch in between
@@ -43,24 +70,20 @@ export function useTaskList(userId: string, firstPage: TaskPage) {
    * mutation is done when the API has answered.
    * @see https://tanstack.com/query/v5/docs/framework/react/guides/optimistic-updates
    */
-  function optimistic<Variables extends { id?: string }>(
-    change: (pages: TaskPages, variables: Variables) => TaskPages,
-  ) {
+  function optimistic<Variables>(change: (pages: TaskPages, variables: Variables) => TaskPages) {
     return {
       onMutate: async (variables: Variables) => {
         await queryClient.cancelQueries({ queryKey })
         const previous = queryClient.getQueryData<TaskPages>(queryKey)
-        const id = variables.id ?? pendingTaskId()
-        queryClient.setQueryData<TaskPages>(queryKey, (pages) => pages && change(pages, { ...variables, id }))
-        return { previous, id }
+        queryClient.setQueryData<TaskPages>(queryKey, (pages) => pages && change(pages, variables))
+        return { previous }
       },
       onError: (_error: unknown, _variables: Variables, context: { previous?: TaskPages } | undefined) => {
         if (context?.previous) queryClient.setQueryData(queryKey, context.previous)
       },
-      onSuccess: (answer: unknown, _variables: Variables, context: { id: string } | undefined) => {
-        if (context && isTask(answer)) {
-          queryClient.setQueryData<TaskPages>(queryKey, (pages) => pages && replaceTask(pages, answer, context.id))
-        }
+      onSuccess: (answer: unknown) => {
+        if (isTask(answer))
+          queryClient.setQueryData<TaskPages>(queryKey, (pages) => pages && replaceTask(pages, answer))
       },
       onSettled: () => {
         if (queryClient.isMutating({ mutationKey: trpc.tasks.pathKey() }) === 1) {
@@ -72,19 +95,32 @@ export function useTaskList(userId: string, firstPage: TaskPage) {
 
   const now = () => new Date().toISOString()
 
+  /**
+   * Creates carry an id chosen by the app (`crypto.randomUUID()`): the optimistic task, the API's
+   * answer and the live event of the new task are one task, and a create retried after a lost
+   * answer is not a second one.
+   */
   const create = useMutation(
     trpc.tasks.create.mutationOptions(
+      // Without an id (not from this app's views), nothing to show until the API has answered.
       optimistic((pages, task: { id?: string; title: string; description?: string | null }) =>
-        addTask(pages, {
-          id: task.id ?? pendingTaskId(),
-          user_id: userId,
-          title: task.title.trim(),
-          description: task.description ?? null,
-          completed: false,
-          completed_at: null,
-          created_at: now(),
-          updated_at: now(),
-        }),
+        !task.id
+          ? pages
+          : addTask(pages, {
+              id: task.id,
+              user_id: userId,
+              title: task.title.trim(),
+              description: task.description ?? null,
+              completed: false,
+              completed_at: null,
+              created_at: now(),
+              updated_at: now(),
+              due: null,
+              priority: 0,
+              labels: [],
+              position: null,
+              version: 0,
+            }),
       ),
     ),
   )
@@ -117,7 +153,8 @@ export function useTaskList(userId: string, firstPage: TaskPage) {
   )
 
   const tasks: Task[] = list.data?.pages.flatMap((page) => page.items) ?? []
-  return { list, tasks, create, update, complete, remove }
+  const live = events.status === 'pending'
+  return { list, tasks, live, creating: new Set(creating), create, update, complete, remove }
 }
 
 function isTask(value: unknown): value is Task {
