@@ -5,9 +5,10 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import { createTokenStore } from '../../examples/nextjs/lib/token-store.js'
+import { chromiumPath, launchChromium } from '../setup/chromium.js'
 import { type ServerProcess, startServerProcess } from '../setup/process.js'
 import { testEnv } from '../setup/server.js'
 
@@ -19,7 +20,6 @@ import { testEnv } from '../setup/server.js'
  */
 
 const exampleDir = fileURLToPath(new URL('../../examples/nextjs/', import.meta.url))
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const artifactsDir = process.env.TEST_ARTIFACTS_DIR ?? fileURLToPath(new URL('./artifacts/', import.meta.url))
 const missing = [
   !existsSync(chromiumPath) && `Chromium (${chromiumPath})`,
@@ -28,16 +28,6 @@ const missing = [
 ].filter((what): what is string => Boolean(what))
 const inCi = process.env.CI === 'true'
 
-/** As the machine's Chromium must run here: no sandbox (root), nothing reaching out. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const PASSWORD = 'a long enough password'
 
 interface User {
@@ -177,7 +167,7 @@ if (missing.length > 0 && !inCi) {
           TODO_API_URL: apiUrl,
           TODO_API_AUDIENCE: apiUrl,
         }),
-        chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS }),
+        launchChromium(),
       ])
       if (apiStart.status === 'fulfilled') api = apiStart.value
       if (nextStart.status === 'fulfilled') next = nextStart.value
@@ -327,7 +317,7 @@ if (missing.length > 0 && !inCi) {
       await bobPage.getByRole('button', { name: 'Load more' }).click()
       expect((await more).status()).toBe(200)
       await bobPage.getByRole('button', { name: 'Load more' }).waitFor({ state: 'detached' })
-      expect(await titles(bobPage)).toEqual([
+      await expect.poll(() => titles(bobPage)).toEqual([
         ...Array.from({ length: 11 }, (_, i) => `Chore ${11 - i}`),
         'Fix the bike',
       ])
@@ -363,7 +353,7 @@ if (missing.length > 0 && !inCi) {
         body: JSON.stringify({ title: 'Renew the passport' }),
       })
       expect(created.status).toBe(201)
-      const { id } = await created.json()
+      const { id } = (await created.json()) as { id: string }
       await Promise.all([
         taskItem(adaPage, 'Renew the passport').waitFor(),
         taskItem(otherTab, 'Renew the passport').waitFor(),

@@ -49,7 +49,8 @@ export function useTaskList(userId: string, firstPage: TaskPage) {
     trpc.tasks.events.subscriptionOptions(
       { user_id: userId },
       {
-        onStarted: () => void queryClient.invalidateQueries({ queryKey }),
+        // Not cancelling a fetch under way: "Load more" clicked at that moment must still load.
+        onStarted: () => void queryClient.invalidateQueries({ queryKey }, { cancelRefetch: false }),
         onData: ({ data: change }) =>
           queryClient.setQueryData<TaskPages>(queryKey, (pages) => pages && applyChange(pages, change)),
       },
