@@ -317,10 +317,9 @@ if (missing.length > 0 && !inCi) {
       await bobPage.getByRole('button', { name: 'Load more' }).click()
       expect((await more).status()).toBe(200)
       await bobPage.getByRole('button', { name: 'Load more' }).waitFor({ state: 'detached' })
-      await expect.poll(() => titles(bobPage)).toEqual([
-        ...Array.from({ length: 11 }, (_, i) => `Chore ${11 - i}`),
-        'Fix the bike',
-      ])
+      await expect
+        .poll(() => titles(bobPage))
+        .toEqual([...Array.from({ length: 11 }, (_, i) => `Chore ${11 - i}`), 'Fix the bike'])
     })
 
     it('keeps every open tab live: a change in one tab or through REST shows in the others', async () => {
