@@ -87,9 +87,14 @@ function pinPrefix() {
  * Starts `command` (default: the production server) and waits until `GET /health` answers 200.
  * Resolves to { pid, url, startMs, output(), stop() }.
  */
+/** The command that starts a built server as `start:prod` does (pinned to the last CPU unless `pin` is false). */
+export function serverCommand(main, { pin = true } = {}) {
+  return [...(pin ? pinPrefix() : []), process.execPath, ...nodeFlags, main]
+}
+
 export async function startServer(env, { command, cwd = serverDir, timeoutMs = 120_000, pin = true } = {}) {
   const port = await freePort()
-  const argv = command ?? [...(pin ? pinPrefix() : []), process.execPath, ...nodeFlags, mainJs]
+  const argv = command ?? serverCommand(mainJs, { pin })
   const started = performance.now()
   const child = spawn(argv[0], argv.slice(1), {
     cwd,

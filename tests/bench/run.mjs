@@ -10,7 +10,9 @@
 //      BENCH_PIN=0  do not pin the server to the last CPU with taskset
 //      VARIANTS  servers to compare in one run, `;`-separated `name:KEY=VALUE,KEY=VALUE` (e.g.
 //                `base:;metrics:METRICS=true` or `doorbell:;quiet:EVENTS=false`); each is started
-//                in turn on the same database and runs every door and scenario
+//                in turn on the same database and runs every door and scenario. BENCH_SERVER_DIR=
+//                in a variant runs the build of another checkout's server/ folder (a git
+//                worktree without a patch, say; same migrations), to compare two builds in one run
 //      Scenario `changes` (not in the default set): half the requests write (create, toggle),
 //      half poll the change feed of a user with that user's last cursor.
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -24,6 +26,7 @@ import {
   printTable,
   requireBuild,
   SECRET,
+  serverCommand,
   startServer,
   tokenFor,
   watchPeakRss,
@@ -263,13 +266,17 @@ for (const database of DATABASES) {
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 ? [...VARIANTS].reverse() : VARIANTS
       for (const variant of order) {
-        const server = await startServer({
-          DATABASE_URL: prepared.url,
-          AUTH_JWT_SECRET: SECRET,
-          // The limiter stays on (its cost is measured) but never refuses the load.
-          RATE_LIMIT_PER_MINUTE: '100000000',
-          ...variant.env,
-        })
+        const { BENCH_SERVER_DIR: otherServer, ...variantEnv } = variant.env
+        const server = await startServer(
+          {
+            DATABASE_URL: prepared.url,
+            AUTH_JWT_SECRET: SECRET,
+            // The limiter stays on (its cost is measured) but never refuses the load.
+            RATE_LIMIT_PER_MINUTE: '100000000',
+            ...variantEnv,
+          },
+          otherServer ? { cwd: otherServer, command: serverCommand(`${otherServer}/dist/main.js`) } : {},
+        )
         try {
           console.error(`bench: ${database} ${variant.name} server healthy after ${Math.round(server.startMs)} ms`)
           if (!users) {
