@@ -20,8 +20,8 @@ import { trpcClient } from '../setup/trpc.js'
 
 const workspaceDir = fileURLToPath(new URL('../../', import.meta.url))
 const serverScripts = JSON.parse(await readFile(join(workspaceDir, 'server/package.json'), 'utf8')).scripts
-/** `NODE_ENV=production node <V8 flags> dist/main.js`: server/package.json's own production start. */
-const V8_FLAGS = /^NODE_ENV=production node ((?:--\S+ )*)dist\/main\.js$/
+/** `NODE_ENV=production exec node <V8 flags> dist/main.js`: server/package.json's own production start. */
+const V8_FLAGS = /^NODE_ENV=production (?:exec )?node ((?:--\S+ )*)dist\/main\.js$/
   .exec(serverScripts['start:prod'])![1]!
   .trim()
   .split(' ')
