@@ -135,6 +135,22 @@ function instance(name, port, mode, env) {
   return self
 }
 
+/** Whether a Redis answers PING at `url` (`redis://host:port`). */
+export function redisAnswers(url = 'redis://127.0.0.1:6379') {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve) => {
+    const socket = connect(Number(port || 6379), hostname)
+    const done = (ok) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(1000, () => done(false))
+    socket.once('error', () => done(false))
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')))
+  })
+}
+
 /** The hard limit of open files of processes started from here (`ulimit -Hn`), or undefined. */
 export function fileLimit() {
   try {

@@ -12,9 +12,8 @@
 //      any other variable of the server's (LOG_LEVEL, RATE_LIMIT_PER_MINUTE…) goes to every instance
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { connect } from 'node:net'
 import pg from 'pg'
-import { findHaproxy, generateSigningKey, migrate, startCluster } from './cluster.mjs'
+import { findHaproxy, generateSigningKey, migrate, redisAnswers, startCluster } from './cluster.mjs'
 
 const mainJs = new URL('../../server/dist/main.js', import.meta.url)
 if (!existsSync(mainJs)) {
@@ -34,7 +33,7 @@ if (!databaseUrl.startsWith('postgres')) {
 await createIfMissing(databaseUrl)
 migrate(databaseUrl)
 
-const redisUrl = process.env.REDIS_URL ?? ((await answers('127.0.0.1', 6379)) ? 'redis://127.0.0.1:6379' : undefined)
+const redisUrl = process.env.REDIS_URL ?? ((await redisAnswers()) ? 'redis://127.0.0.1:6379' : undefined)
 const jwtSecret = process.env.AUTH_JWT_SECRET ?? randomBytes(32).toString('hex')
 // Every variable of the server's that is set here goes to each instance as well.
 const passed = Object.fromEntries(
@@ -103,18 +102,4 @@ async function createIfMissing(url) {
   } finally {
     await client.end()
   }
-}
-
-function answers(host, port) {
-  return new Promise((resolve) => {
-    const socket = connect(port, host)
-    const done = (ok) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(1000, () => done(false))
-    socket.once('error', () => done(false))
-    socket.once('connect', () => socket.write('PING\r\n'))
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')))
-  })
 }
