@@ -1,8 +1,9 @@
 // Shared pieces of the benchmarks: starting the built server, /proc readings, tokens, tables.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { cpus } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { SignJWT } from 'jose'
 import pg from 'pg'
@@ -95,6 +96,9 @@ export function serverCommand(main, { pin = true } = {}) {
 export async function startServer(env, { command, cwd = serverDir, timeoutMs = 120_000, pin = true } = {}) {
   const port = await freePort()
   const argv = command ?? serverCommand(mainJs, { pin })
+  const logDir = mkdtempSync(join(tmpdir(), 'todo-bench-log-'))
+  const logPath = join(logDir, 'server.log')
+  const logFile = openSync(logPath, 'w')
   const started = performance.now()
   const child = spawn(argv[0], argv.slice(1), {
     cwd,
@@ -108,12 +112,13 @@ export async function startServer(env, { command, cwd = serverDir, timeoutMs = 1
       ...(process.env.BENCH_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }),
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // Into a file, as a deployment's log collector takes it: a pipe to this process, busy
+    // generating the load, would fill and make the server wait to write its request log.
+    stdio: ['ignore', logFile, logFile],
     detached: true,
   })
-  let out = ''
-  child.stdout.on('data', (d) => (out += d))
-  child.stderr.on('data', (d) => (out += d))
+  closeSync(logFile)
+  const out = () => readFileSync(logPath, 'utf8')
   const exited = new Promise((resolve) => child.once('exit', resolve))
   const url = `http://127.0.0.1:${port}`
   const stop = async () => {
@@ -129,12 +134,13 @@ export async function startServer(env, { command, cwd = serverDir, timeoutMs = 1
       await exited
       clearTimeout(timer)
     }
+    rmSync(logDir, { recursive: true, force: true })
   }
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out}`)
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${out()}`)
     if (performance.now() - started > timeoutMs) {
       await stop()
-      throw new Error(`server not healthy within ${timeoutMs} ms:\n${out}`)
+      throw new Error(`server not healthy within ${timeoutMs} ms:\n${out()}`)
     }
     try {
       const res = await fetch(`${url}/health`)
@@ -142,7 +148,7 @@ export async function startServer(env, { command, cwd = serverDir, timeoutMs = 1
     } catch {}
     await new Promise((r) => setTimeout(r, 20))
   }
-  return { pid: child.pid, url, startMs: performance.now() - started, output: () => out, stop }
+  return { pid: child.pid, url, startMs: performance.now() - started, output: out, stop }
 }
 
 function procStat(pid) {
