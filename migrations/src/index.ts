@@ -10,6 +10,7 @@ import * as taskChanges from './versions/2026_12_02_000007_task_changes.js'
 import * as backfillTaskChanges from './versions/2026_12_02_000008_backfill_task_changes.js'
 import * as taskPlanning from './versions/2026_12_02_000009_task_planning.js'
 import * as doorbellSwitch from './versions/2026_12_02_000010_task_changes_doorbell_switch.js'
+import * as doorbellFromServers from './versions/2026_12_02_000011_task_changes_doorbell_from_servers.js'
 
 /**
  * Every migration, by name, in order. Listed statically: a folder scan cannot import
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '2026_12_02_000008_backfill_task_changes': backfillTaskChanges,
   '2026_12_02_000009_task_planning': taskPlanning,
   '2026_12_02_000010_task_changes_doorbell_switch': doorbellSwitch,
+  '2026_12_02_000011_task_changes_doorbell_from_servers': doorbellFromServers,
 }
 
 function migrator(db: Kysely<any>): Migrator {

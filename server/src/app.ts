@@ -110,7 +110,6 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     opts.database ??
     (await openDatabase(config.database, {
       onIdleError: (error) => app.log.warn({ err: error }, 'idle database connection failed'),
-      doorbell: config.events,
       onPreparedStatementsRefused: (error) =>
         app.log.error(
           { err: error },

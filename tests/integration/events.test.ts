@@ -2,8 +2,8 @@
 // `GET /api/{user_id}/tasks/events` at the REST door, on the suite's database; across two
 // instances and through a lost listening connection on PostgreSQL.
 import type { Change } from '@todo/contracts'
-import { openDatabase } from '@todo/server'
 import { createTodoClient, toTodoApiError } from '@todo-api/client-sdk'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { newUser, newUserId, tokenFor } from '../setup/auth.js'
 import { restClient } from '../setup/http.js'
@@ -272,9 +272,7 @@ describe.skipIf(!postgresServerUrl)('live events across instances, on PostgreSQL
   })
 
   it('hears nothing of the writes of an instance with EVENTS=false until a doorbell rings: the feed has them', async () => {
-    // A database of its own, opened as an EVENTS=false server opens it.
-    const database = await openDatabase({ kind: 'postgres', url: inject('databaseUrl')! }, { doorbell: false })
-    const quiet = await startServer({ EVENTS: 'false' }, { database })
+    const quiet = await startServer({ EVENTS: 'false' })
     const user = await newUser()
     const stream = await openEventStream(eventsUrl(b.url, user.id), { token: user.token })
     try {
@@ -287,7 +285,31 @@ describe.skipIf(!postgresServerUrl)('live events across instances, on PostgreSQL
     } finally {
       stream.close()
       await quiet.app.close()
-      await database.close()
+    }
+  })
+
+  it('rings once per batch of concurrent writes, naming the head of the feed, not once per write', async () => {
+    const user = await newUser()
+    const heard: string[] = []
+    const listener = new pg.Client({ connectionString: inject('databaseUrl')! })
+    await listener.connect()
+    try {
+      listener.on('notification', (message) => {
+        if (message.payload?.startsWith(`${user.id} `)) heard.push(message.payload)
+      })
+      await listener.query('listen todo_task_changes')
+      const rest = restClient(a.url, user.id, user.token)
+      await Promise.all(Array.from({ length: 60 }, (_, i) => rest.create({ title: `burst ${i}` })))
+      const { rows } = await listener.query<{ seq: string }>(
+        'select max(seq)::text as seq from task_changes where user_id = $1',
+        [user.id],
+      )
+      // Every write was announced, in fewer notifications than writes; the last names the
+      // feed's head: the position of the last of the 60 changes.
+      await expect.poll(() => heard.at(-1), { timeout: 2000 }).toBe(`${user.id} ${rows[0]!.seq}`)
+      expect(heard.length).toBeLessThan(60)
+    } finally {
+      await listener.end()
     }
   })
 

@@ -35,11 +35,6 @@ export interface OpenOptions {
   onIdleError?: (error: Error) => void
   /** Logs, once, that named prepared statements fail behind this connection (see `PreparingClient`). */
   onPreparedStatementsRefused?: (error: Error) => void
-  /**
-   * `false`: this server's writes ring no doorbell (`todo.events = off` on its connections;
-   * migration 2026_12_02_000010). The change feed is kept all the same.
-   */
-  doorbell?: boolean
 }
 
 export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {}): Promise<Database> {
@@ -55,7 +50,6 @@ export async function openDatabase(config: DatabaseConfig, opts: OpenOptions = {
       listen = (channel, handlers) => listenOnPostgres(config.listenUrl ?? config.url, channel, handlers)
     } else {
       const pglite = await openPglite(config.dataDir)
-      if (opts.doorbell === false) await pglite.exec(`set todo.events = 'off'`)
       db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) })
       listen = (channel, handlers) => listenOnPglite(pglite, channel, handlers)
     }
@@ -154,7 +148,6 @@ function postgresPool(config: PostgresConfig, opts: OpenOptions): pg.Pool {
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
     application_name: 'todo-api',
-    ...(opts.doorbell === false && { options: '-c todo.events=off' }),
     Client: config.preparedStatements !== false ? preparingClient(opts.onPreparedStatementsRefused) : pg.Client,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

@@ -1,9 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../db/database.js'
 import type { Listener } from '../db/listen.js'
-
-/** The channel the feed's trigger notifies on (migration 2026_12_02_000007): "<user id> <seq>". */
-export const CHANGES_CHANNEL = 'todo_task_changes'
+import { CHANGES_CHANNEL, notifyFeedHeads } from '../db/queries/task-changes.js'
 
 /** Why a stream was ended by the server, not by its client. */
 export type EndReason = 'draining' | 'expired' | 'stalled'
@@ -33,7 +31,7 @@ export interface StreamTicket {
 }
 
 export interface EventHubOptions {
-  /** `EVENTS=false`: no stream opens (404) and no listening connection is made. */
+  /** `EVENTS=false`: no stream opens (404), no listening connection is made, no doorbell rung. */
   enabled: boolean
   maxStreamsPerUser: number
   log: FastifyBaseLogger
@@ -78,7 +76,9 @@ interface Stream {
  * user's streams here; each then reads the feed after its own position, the feed being the
  * truth. When the listening connection is lost and made again, every stream reads the feed
  * (what was notified meanwhile is lost, not what was written). Streams of one user at one
- * position share one read.
+ * position share one read. The process rings the doorbell for its own writes (`announce`),
+ * in batches: changes made outside the API (SQL by hand) reach open streams with the user's
+ * next change, or when they reconnect.
  */
 export function createEventHub(database: Database, opts: EventHubOptions) {
   const { enabled, maxStreamsPerUser, log, maxBufferedBytes = 1024 * 1024, stallMs = 30_000 } = opts
@@ -108,6 +108,28 @@ export function createEventHub(database: Database, opts: EventHubOptions) {
   const ringAll = () => {
     const now = Date.now()
     for (const set of streams.values()) for (const stream of set) ring(stream, now)
+  }
+
+  // Users whose writes have committed and whose doorbell is still to ring. One notifying
+  // statement at a time: what is announced while it runs goes in the next one.
+  const announced = new Set<string>()
+  let ringing = false
+  const ringDoorbell = async () => {
+    ringing = true
+    try {
+      while (announced.size > 0) {
+        const users = [...announced]
+        announced.clear()
+        try {
+          await notifyFeedHeads(database.db, users)
+        } catch (error) {
+          // Only the doorbell is lost: the streams find the changes at the next ring or reconnect.
+          log.warn({ err: error }, 'could not ring the doorbell of live events')
+        }
+      }
+    } finally {
+      ringing = false
+    }
   }
 
   let listener: Listener | undefined
@@ -150,6 +172,13 @@ export function createEventHub(database: Database, opts: EventHubOptions) {
   sweeper.unref()
 
   return {
+    /** `userId`'s tasks changed (a write of theirs has committed): ring every instance's doorbell. */
+    announce(userId: string): void {
+      if (!enabled) return
+      announced.add(userId)
+      if (!ringing) void ringDoorbell()
+    },
+
     /**
      * Opens a stream of `userId`'s changes, until `expiresAt` (ms, the token's expiry).
      * Throws `TooManyStreamsError` past the per-user bound.

@@ -122,6 +122,12 @@ export const userScopedProcedure = authedProcedure
     }
     return next()
   })
+  // A write that succeeded rings the doorbell of live events, on every instance.
+  .use(async ({ ctx, type, next }) => {
+    const result = await next()
+    if (type === 'mutation' && result.ok) ctx.events.announce(ctx.user.id)
+    return result
+  })
 
 /**
  * REST: `If-Match: "<version>"` is the condition of a write, read into `if_version` (`*`,

@@ -3,6 +3,25 @@ import { type Kysely, sql } from 'kysely'
 import type { DB } from '../schema.js'
 import { ISO_8601 } from './tasks.js'
 
+/**
+ * The doorbell of live events: every server listens on it; a notification says "<user id>
+ * <feed position>": that user's feed holds changes up to that position.
+ */
+export const CHANGES_CHANNEL = 'todo_task_changes'
+
+/**
+ * Rings the doorbell for these users after their writes have committed: one notification each,
+ * naming the head of their feed, all in one statement (one transaction: a NOTIFY holds a lock
+ * global to the database cluster while it commits, so one per write would make writes wait for
+ * each other).
+ */
+export async function notifyFeedHeads(db: Kysely<DB>, userIds: readonly string[]): Promise<void> {
+  const head = sql`(select c.seq from task_changes c where c.user_id = u.id order by c.seq desc limit 1)`
+  await sql`
+    select pg_notify(${CHANGES_CHANNEL}, u.id || ' ' || coalesce(${head}, 0))
+    from unnest(${userIds}::text[]) as u(id)`.execute(db)
+}
+
 /** A time column of the feed query as the contract's ISO 8601 string. */
 const iso = (column: string) => sql`to_char(${sql.ref(column)} at time zone 'UTC', ${ISO_8601})`
 
