@@ -250,7 +250,7 @@ async function drive(users, rate, seconds) {
         latencies.push(performance.now() - at)
         if (status !== expected) {
           non2xx++
-          if (firstErrors.length < 5) firstErrors.push(`${method} ${status} ${text.slice(0, 120).replace(/\s+/g, " ")}`)
+          if (firstErrors.length < 5) firstErrors.push(`${method} ${status} ${text.slice(0, 120).replace(/\s+/g, ' ')}`)
         } else if (kind === 'create') user.created.push(JSON.parse(text).id)
       })
       .catch((error) => {
