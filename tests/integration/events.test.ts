@@ -186,6 +186,9 @@ describe('tasks.events through the SDK’s tRPC client', () => {
     try {
       for (let i = 0; i < 100 && !started; i++) await new Promise((r) => setTimeout(r, 20))
       const task = await client.tasks.create.mutate({ user_id: user.id, title: 'over trpc' })
+      // The feed keeps a task's latest state: a stream that reads after both writes gets only
+      // the second, so the second write waits for the first event.
+      for (let i = 0; i < 100 && received.length < 1; i++) await new Promise((r) => setTimeout(r, 20))
       await client.tasks.complete.mutate({ user_id: user.id, id: task.id })
       for (let i = 0; i < 100 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 20))
       expect(received.map((event) => [event.data.op, event.data.task?.version])).toEqual([
