@@ -2,6 +2,7 @@ import cors from '@fastify/cors'
 import helmet from '@fastify/helmet'
 import { migrateToLatest } from '@todo/migrations'
 import Fastify, { type FastifyInstance } from 'fastify'
+import pino from 'pino'
 import { createBuiltinIssuer } from './auth/builtin-issuer.js'
 import { jwksIssuer } from './auth/jwks-issuer.js'
 import { createUserProvisioner } from './auth/provision.js'
@@ -34,6 +35,15 @@ export interface BuildOptions {
   /** Where the JSON log lines go; standard output by default. */
   logStream?: { write(line: string): void }
 }
+
+/**
+ * Standard output, written synchronously: one `write(2)` per line, nothing lost when the
+ * process dies. pino's default writes asynchronously through libuv's thread pool, a hop per
+ * line that cost ~0.06 ms of CPU per request under load (`pnpm bench`, `get` at 32
+ * connections: 0.34 ms per request against 0.27 ms written synchronously, the same as with no
+ * request log). Whatever reads the output (a terminal, a container's log driver, a file) keeps up.
+ */
+const standardOutput = () => pino.destination({ dest: 1, sync: true })
 
 /** Largest request body: a task is a few kB; batched tRPC calls need more. */
 const BODY_LIMIT = 256 * 1024
@@ -87,7 +97,7 @@ export async function createServices(config: Config, database: Database, app: Fa
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const requestLog = new RequestLog()
   const app = Fastify({
-    logger: { level: config.logLevel, serializers, ...(opts.logStream && { stream: opts.logStream }) },
+    logger: { level: config.logLevel, serializers, stream: opts.logStream ?? standardOutput() },
     logController: requestLog,
     genReqId: requestId,
     // A request that reaches a closing server on a connection it already had is served (with
