@@ -90,7 +90,8 @@ function pinPrefix() {
  */
 /** The command that starts a built server as `start:prod` does (pinned to the last CPU unless `pin` is false). */
 export function serverCommand(main, { pin = true } = {}) {
-  return [...(pin ? pinPrefix() : []), process.execPath, ...nodeFlags, main]
+  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+  return [...(pin ? pinPrefix() : []), process.execPath, ...nodeFlags, ...extra, main]
 }
 
 export async function startServer(env, { command, cwd = serverDir, timeoutMs = 120_000, pin = true } = {}) {
@@ -207,6 +208,15 @@ export function rssMb(pid) {
 }
 
 /** CPU seconds used so far by the process tree, or null without /proc. */
+/** The whole machine's CPU time so far, busy and in all, in clock ticks (`/proc/stat`). */
+export function hostTicks() {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)
+  const ticks = fields.map(Number)
+  const total = ticks.reduce((a, b) => a + b, 0)
+  // idle and iowait
+  return { busy: total - ticks[3] - ticks[4], total }
+}
+
 export function cpuSeconds(pid) {
   let ticks = 0
   let seen = false

@@ -18,7 +18,7 @@
 import http from 'node:http'
 import pg from 'pg'
 import { fileLimit, generateSigningKey, redisAnswers, startCluster } from '../cluster/cluster.mjs'
-import { ADMIN_URL, cpuSeconds, fmt, freshPostgres, printTable, requireBuild, rssMb, SECRET, tokenFor } from './lib.mjs'
+import { ADMIN_URL, cpuSeconds, fmt, freshPostgres, hostTicks, printTable, requireBuild, rssMb, SECRET, tokenFor } from './lib.mjs'
 
 requireBuild()
 const USERS = Number(process.env.USERS ?? 5000)
@@ -29,6 +29,9 @@ const WARMUP = Number(process.env.WARMUP ?? 5)
 const TASKS = Number(process.env.TASKS ?? 5)
 const INSTANCES = Number(process.env.CLUSTER_INSTANCES ?? 3)
 const GOAL_P99 = 200
+
+/** `process.cpuUsage()`'s difference as % of one core over `seconds`. */
+const cpuPercent = ({ user, system }, seconds) => (user + system) / 1e4 / seconds
 
 const needed = USERS + STREAMS + 200
 const limit = fileLimit()
@@ -123,9 +126,13 @@ try {
     const cpu0 = cluster.instances.map((node) => cpuSeconds(node.pid()))
     const haproxyCpu0 = cpuSeconds(cluster.haproxyPid())
     const events0 = events
+    const host0 = hostTicks()
+    const self0 = process.cpuUsage()
     const pgPeak = watchPgConnections(database.url)
     const r = await drive(users, rate, DURATION)
     const pgUse = await pgPeak()
+    const host1 = hostTicks()
+    const busy = (100 * (host1.busy - host0.busy)) / (host1.total - host0.total)
     const cpu = cluster.instances.map((node, i) => ((cpuSeconds(node.pid()) - cpu0[i]) / r.seconds) * 100)
     rows.push([
       String(rate),
@@ -140,8 +147,17 @@ try {
       `${fmt(rssMb(cluster.haproxyPid()), 0)} MB, ${fmt(((cpuSeconds(cluster.haproxyPid()) - haproxyCpu0) / r.seconds) * 100, 0)}%`,
       `${pgUse.active} / ${pgUse.total}`,
       String(events - events0),
+      fmt(cpuPercent(process.cpuUsage(self0), r.seconds), 0),
+      fmt(busy, 0),
     ])
-    if (r.firstErrors.length > 0) console.error(`bench:users: first errors at ${rate}: ${r.firstErrors.join('; ')}`)
+    if (r.firstErrors.length > 0) {
+      console.error(`bench:users: first errors at ${rate}: ${r.firstErrors.join('; ')}`)
+      // HAProxy logs what went wrong (option dontlog-normal): its termination state says who
+      // failed, and its health checks say why it took an instance out.
+      const logged = cluster.haproxyOutput().trim().split('\n')
+      const checks = logged.filter((line) => line.startsWith('Server ') && / is DOWN/.test(line))
+      console.error(`bench:users: HAProxy's last log lines:\n${[...checks.slice(-6), ...logged.slice(-4)].join('\n')}`)
+    }
   }
 
   console.log(
@@ -164,6 +180,8 @@ try {
       'HAProxy',
       'pg conns active / open',
       'events',
+      'load generator CPU %',
+      'machine busy %',
     ],
     rows,
   )

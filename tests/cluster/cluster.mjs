@@ -28,7 +28,9 @@ function commandOf(mode, script) {
   const flags = JSON.parse(readFileSync(join(serverDir, 'package.json'), 'utf8'))
     .scripts['start:prod'].split(/\s+/)
     .filter((word) => word.startsWith('--'))
-  return [process.execPath, ...(script === 'main' ? flags : []), `dist/${script}.js`]
+  // BENCH_NODE_FLAGS: more flags for the instances (`--cpu-prof --cpu-prof-dir=…`), as `pnpm bench` takes them.
+  const extra = script === 'main' ? (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean) : []
+  return [process.execPath, ...(script === 'main' ? flags : []), ...extra, `dist/${script}.js`]
 }
 
 /** A new private key for AUTH_SIGNING_KEY, from the server's own keygen CLI. */
