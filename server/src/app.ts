@@ -1,5 +1,4 @@
 import cors from '@fastify/cors'
-import helmet from '@fastify/helmet'
 import { migrateToLatest } from '@todo/migrations'
 import Fastify, { type FastifyInstance } from 'fastify'
 import pino from 'pino'
@@ -24,6 +23,7 @@ import { healthPlugin } from './plugins/health.js'
 import { jwksPlugin } from './plugins/jwks.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { RequestLog, requestId, requestLogPlugin, serializers } from './plugins/request-log.js'
+import { securityHeadersPlugin } from './plugins/security-headers.js'
 import type { Services } from './trpc/context.js'
 import { createLoginGuard, unguarded } from './trpc/login-guard.js'
 import { createLimiters } from './trpc/rate-limit.js'
@@ -136,11 +136,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(requestLogPlugin, { requestLog })
   await app.register(drainPlugin, { onDrain: () => services.events.drain() })
   await app.register(errorsPlugin)
-  await app.register(helmet, {
-    // helmet's defaults, less `upgrade-insecure-requests`: the server may be reached over plain
-    // HTTP (locally, or behind a proxy that ends TLS), where it would break the docs page.
-    contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } },
-  })
+  await app.register(securityHeadersPlugin)
   await app.register(cors, {
     origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],

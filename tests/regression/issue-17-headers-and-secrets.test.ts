@@ -1,4 +1,4 @@
-// Headers and secrets: @fastify/helmet's headers with a Content-Security-Policy under which the
+// Headers and secrets: helmet's headers with a Content-Security-Policy under which the
 // local /docs page still works (in a real Chromium), bearer tokens only from the Authorization
 // header, and no Authorization header, cookie or password in any log line.
 import { Writable } from 'node:stream'
