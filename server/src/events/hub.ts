@@ -1,7 +1,16 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Database } from '../db/database.js'
 import type { Listener } from '../db/listen.js'
 import { CHANGES_CHANNEL, notifyFeedHeads } from '../db/queries/task-changes.js'
+
+/**
+ * The least time between two doorbell statements of a process. Each is a transaction that
+ * takes PostgreSQL's cluster-wide notification lock to commit; under a steady load of writes
+ * ringing after every round trip meant hundreds of them a second. Events wait at most this
+ * much longer.
+ */
+const DOORBELL_GAP_MS = 10
 
 /** Why a stream was ended by the server, not by its client. */
 export type EndReason = 'draining' | 'expired' | 'stalled'
@@ -111,13 +120,18 @@ export function createEventHub(database: Database, opts: EventHubOptions) {
   }
 
   // Users whose writes have committed and whose doorbell is still to ring. One notifying
-  // statement at a time: what is announced while it runs goes in the next one.
+  // statement at a time, and at most one every DOORBELL_GAP_MS: what is announced meanwhile
+  // goes in the next one. A first write after a quiet moment rings at once.
   const announced = new Set<string>()
   let ringing = false
+  let lastRing = Number.NEGATIVE_INFINITY
   const ringDoorbell = async () => {
     ringing = true
     try {
       while (announced.size > 0) {
+        const early = lastRing + DOORBELL_GAP_MS - performance.now()
+        if (early > 0) await sleep(early)
+        lastRing = performance.now()
         const users = [...announced]
         announced.clear()
         try {
