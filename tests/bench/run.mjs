@@ -7,7 +7,7 @@
 //                          drops the database todo_bench there. Unreachable: the pg part is skipped.
 //      DATABASES (pg,pglite)  DOORS (rest,trpc)  SCENARIOS (list,get,create,toggle,mixed)
 //      DURATION (s, 10)  WARMUP (s, 2)  CONNECTIONS (32)  USERS (100)  TASKS (50 per user)
-//      BENCH_NODE_FLAGS  more flags for node, on its command line (`--cpu-prof --cpu-prof-dir=/tmp/p`:
+//      BENCH_NODE_FLAGS  more flags for node, on its command line (`--cpu-prof`:
 //                        a CPU profile of each server, written when it stops)
 //      BENCH_PIN=0  do not pin the server to the last CPU with taskset
 //      VARIANTS  servers to compare in one run, `;`-separated `name:KEY=VALUE,KEY=VALUE` (e.g.
