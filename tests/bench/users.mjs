@@ -18,7 +18,18 @@
 import http from 'node:http'
 import pg from 'pg'
 import { fileLimit, generateSigningKey, redisAnswers, startCluster } from '../cluster/cluster.mjs'
-import { ADMIN_URL, cpuSeconds, fmt, freshPostgres, hostTicks, printTable, requireBuild, rssMb, SECRET, tokenFor } from './lib.mjs'
+import {
+  ADMIN_URL,
+  cpuSeconds,
+  fmt,
+  freshPostgres,
+  hostTicks,
+  printTable,
+  requireBuild,
+  rssMb,
+  SECRET,
+  tokenFor,
+} from './lib.mjs'
 
 requireBuild()
 const USERS = Number(process.env.USERS ?? 5000)
