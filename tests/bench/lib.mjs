@@ -18,6 +18,9 @@ export const nodeFlags = JSON.parse(readFileSync(`${serverDir}package.json`, 'ut
   .scripts['start:prod'].split(/\s+/)
   .filter((word) => word.startsWith('--'))
 
+/** BENCH_NODE_FLAGS: more `node` flags for the servers a bench starts (`--cpu-prof`, say). */
+export const benchNodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+
 export function requireBuild() {
   if (!existsSync(mainJs)) {
     console.error('bench: server/dist/main.js is missing; run `pnpm build` first (`pnpm bench` does).')
@@ -90,8 +93,7 @@ function pinPrefix() {
  */
 /** The command that starts a built server as `start:prod` does (pinned to the last CPU unless `pin` is false). */
 export function serverCommand(main, { pin = true } = {}) {
-  const extra = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
-  return [...(pin ? pinPrefix() : []), process.execPath, ...nodeFlags, ...extra, main]
+  return [...(pin ? pinPrefix() : []), process.execPath, ...nodeFlags, ...benchNodeFlags, main]
 }
 
 export async function startServer(env, { command, cwd = serverDir, timeoutMs = 120_000, pin = true } = {}) {
@@ -207,7 +209,6 @@ export function rssMb(pid) {
   return seen ? kb / 1024 : null
 }
 
-/** CPU seconds used so far by the process tree, or null without /proc. */
 /** The whole machine's CPU time so far, busy and in all, in clock ticks (`/proc/stat`). */
 export function hostTicks() {
   const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)
@@ -217,6 +218,7 @@ export function hostTicks() {
   return { busy: total - ticks[3] - ticks[4], total }
 }
 
+/** CPU seconds used so far by the process tree, or null without /proc. */
 export function cpuSeconds(pid) {
   let ticks = 0
   let seen = false

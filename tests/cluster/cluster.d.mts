@@ -50,7 +50,6 @@ export interface ClusterOptions {
 export function findHaproxy(): string | undefined
 export function generateSigningKey(mode?: 'built' | 'source'): string
 export function migrate(databaseUrl: string, mode?: 'built' | 'source'): void
-export function freePort(): Promise<number>
 export function redisAnswers(url?: string): Promise<boolean>
 export function fileLimit(): number | undefined
 export function fittingMaxconn(wanted?: number): number

@@ -4,10 +4,11 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { benchNodeFlags, freePort, nodeFlags } from '../bench/lib.mjs'
 
 const serverDir = fileURLToPath(new URL('../../server/', import.meta.url))
 export const exampleConfig = fileURLToPath(new URL('./haproxy.cfg', import.meta.url))
@@ -20,17 +21,12 @@ export function findHaproxy() {
 
 /**
  * How an instance is run: `built` is `start:prod` (server/dist, the V8 flags of
- * server/package.json), `source` is `src/main.ts` through tsx (the tests: always this
+ * server/package.json, and BENCH_NODE_FLAGS), `source` is `src/main.ts` through tsx (the tests: always this
  * checkout's code, no build to race with).
  */
 function commandOf(mode, script) {
   if (mode === 'source') return [process.execPath, '--import', 'tsx', `src/${script}.ts`]
-  const flags = JSON.parse(readFileSync(join(serverDir, 'package.json'), 'utf8'))
-    .scripts['start:prod'].split(/\s+/)
-    .filter((word) => word.startsWith('--'))
-  // BENCH_NODE_FLAGS: more flags for the instances (`--cpu-prof --cpu-prof-dir=…`), as `pnpm bench` takes them.
-  const extra = script === 'main' ? (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean) : []
-  return [process.execPath, ...(script === 'main' ? flags : []), ...extra, `dist/${script}.js`]
+  return [process.execPath, ...(script === 'main' ? [...nodeFlags, ...benchNodeFlags] : []), `dist/${script}.js`]
 }
 
 /** A new private key for AUTH_SIGNING_KEY, from the server's own keygen CLI. */
@@ -46,17 +42,6 @@ export function migrate(databaseUrl, mode = 'built') {
     cwd: serverDir,
     env: { ...process.env, DATABASE_URL: databaseUrl },
     stdio: ['ignore', 'ignore', 'inherit'],
-  })
-}
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
   })
 }
 
